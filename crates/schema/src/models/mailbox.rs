@@ -1,0 +1,100 @@
+//! `mailbox_analytics`: one row per mailbox × billing period.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::models::{BillingAnalytics, MailboxCampaignStatus, WarmupStatus};
+use crate::schema::mailbox_analytics;
+
+/// Everything one mailbox sent in a period: its campaign mail **and** its warmup mail, so
+/// per company and period the mailbox rows sum to the campaign rows plus the warmup rows
+/// (rule D3).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    Selectable,
+    Identifiable,
+    Associations,
+    Serialize,
+    Deserialize,
+)]
+#[diesel(table_name = mailbox_analytics, check_for_backend(Pg))]
+#[diesel(belongs_to(BillingAnalytics, foreign_key = billing_id))]
+pub struct MailboxAnalytics {
+    /// Surrogate key.
+    pub id: i64,
+    /// The sending address itself, e.g. `jordan@acme-outreach.io`; owned by one company forever.
+    pub mailbox_id: String,
+    /// The company (workspace) that owns the mailbox.
+    pub company_id: String,
+    /// Emails handed to the mail server.
+    pub sent: Option<i32>,
+    /// Emails accepted by the recipient's server.
+    pub delivered: Option<i32>,
+    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
+    pub opened_tracked: Option<i32>,
+    /// Opened emails with a tracked link click.
+    pub clicked_tracked: Option<i32>,
+    /// Delivered emails that were answered.
+    pub replied: Option<i32>,
+    /// Emails rejected by the recipient's server.
+    pub bounced: Option<i32>,
+    /// Delivered emails after which the recipient unsubscribed.
+    pub unsubscribed: Option<i32>,
+    /// Delivered emails the recipient marked as spam.
+    pub spam_complaints: Option<i32>,
+    /// Warmup state at the end of the period.
+    pub warmup_status: Option<WarmupStatus>,
+    /// Sender reputation, 0–100: rises with warmup, falls with bounces and complaints.
+    pub health_score: Option<i32>,
+    /// Emails a day (campaign plus warmup) at the end of the period.
+    pub current_volume: Option<i32>,
+    /// The tenant's billing period.
+    pub billing_id: Option<i64>,
+    /// The mailbox's part in campaign sending during the period.
+    pub campaign_status: Option<MailboxCampaignStatus>,
+    /// When the row was last aggregated, in simulated time.
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// A `mailbox_analytics` row to insert. The database assigns `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = mailbox_analytics, check_for_backend(Pg))]
+pub struct NewMailboxAnalytics {
+    /// See [`MailboxAnalytics::mailbox_id`].
+    pub mailbox_id: String,
+    /// See [`MailboxAnalytics::company_id`].
+    pub company_id: String,
+    /// See [`MailboxAnalytics::sent`].
+    pub sent: i32,
+    /// See [`MailboxAnalytics::delivered`].
+    pub delivered: i32,
+    /// See [`MailboxAnalytics::opened_tracked`].
+    pub opened_tracked: i32,
+    /// See [`MailboxAnalytics::clicked_tracked`].
+    pub clicked_tracked: i32,
+    /// See [`MailboxAnalytics::replied`].
+    pub replied: i32,
+    /// See [`MailboxAnalytics::bounced`].
+    pub bounced: i32,
+    /// See [`MailboxAnalytics::unsubscribed`].
+    pub unsubscribed: i32,
+    /// See [`MailboxAnalytics::spam_complaints`].
+    pub spam_complaints: i32,
+    /// See [`MailboxAnalytics::warmup_status`].
+    pub warmup_status: WarmupStatus,
+    /// See [`MailboxAnalytics::health_score`].
+    pub health_score: i32,
+    /// See [`MailboxAnalytics::current_volume`].
+    pub current_volume: i32,
+    /// See [`MailboxAnalytics::billing_id`].
+    pub billing_id: i64,
+    /// See [`MailboxAnalytics::campaign_status`].
+    pub campaign_status: MailboxCampaignStatus,
+    /// See [`MailboxAnalytics::updated`].
+    pub updated: DateTime<Utc>,
+}
