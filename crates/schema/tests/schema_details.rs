@@ -1,0 +1,123 @@
+//! The migrations define exactly the tables of the seed document
+//! (`shared/seed/000_b36213080d2890a6.txt`): the catalog of a migrated database equals the
+//! catalog of a database that ran the document's ```sql blocks directly, and so does a
+//! database that ran the `up.sql` files as plain SQL. Compared: tables, columns (type,
+//! default, nullability, identity), constraints (primary, foreign with their targets,
+//! unique), indexes and identity sequences; Diesel's bookkeeping table is left out.
+
+use std::path::{Path, PathBuf};
+
+use similar_asserts::assert_eq;
+use testdb::catalog::Catalog;
+use testdb::ScratchDb;
+
+const SEED_DOCUMENT: &str = "shared/seed/000_b36213080d2890a6.txt";
+
+/// The workspace root: `crates/schema/../..`.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The DDL of the seed document: its ```sql blocks, in order.
+fn seed_ddl() -> String {
+    // The checkout sits beside `shared/`: `<dir>/main` and `<dir>/shared`.
+    let path = workspace_root().join("..").join(SEED_DOCUMENT);
+    let document = std::fs::read_to_string(&path).unwrap_or_else(|err| {
+        panic!(
+            "cannot read the seed document {}: {err}\n\
+             The schema tests compare the migrations with its DDL; {SEED_DOCUMENT} must \
+             sit beside the workspace checkout.",
+            path.display()
+        )
+    });
+    sql_blocks(&document)
+}
+
+fn sql_blocks(markdown: &str) -> String {
+    let mut sql = String::new();
+    let mut inside = false;
+    for line in markdown.lines() {
+        let fence = line.trim_start();
+        if inside && fence.starts_with("```") {
+            inside = false;
+            sql.push('\n');
+        } else if inside {
+            sql.push_str(line);
+            sql.push('\n');
+        } else if fence.starts_with("```sql") {
+            inside = true;
+        }
+    }
+    assert!(!inside, "unterminated ```sql block in the seed document");
+    sql
+}
+
+/// The `up.sql` files of `migrations/`, in the order Diesel runs them.
+fn up_sql_files() -> Vec<PathBuf> {
+    let dir = workspace_root().join("migrations");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("reading {}: {err}", dir.display()))
+        .map(|entry| entry.unwrap().path().join("up.sql"))
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn migrated_catalog() -> Catalog {
+    let db = ScratchDb::migrated("schema_details_migrated");
+    let mut conn = db.conn();
+    Catalog::read(&mut conn)
+}
+
+#[test]
+fn seed_document_defines_six_tables_and_one_index() {
+    let ddl = seed_ddl();
+    assert_eq!(ddl.matches("CREATE TABLE ").count(), 6, "{ddl}");
+    assert_eq!(ddl.matches("CREATE UNIQUE INDEX ").count(), 1, "{ddl}");
+}
+
+#[test]
+fn migrations_define_exactly_the_seed_ddl() {
+    let seeded = ScratchDb::new("schema_details_seed");
+    let conn = &mut seeded.conn();
+    testdb::apply_sql(conn, SEED_DOCUMENT, &seed_ddl());
+    let expected = Catalog::read(conn);
+
+    // Guard against comparing two empty or half-read catalogs.
+    assert_eq!(expected.tables.len(), 6, "{expected:#?}");
+    let foreign_keys = expected
+        .constraints
+        .iter()
+        .filter(|c| c.ends_with("FOREIGN KEY (billing_id) REFERENCES billing_analytics(id)"))
+        .count();
+    assert_eq!(foreign_keys, 5, "{expected:#?}");
+    let identities = expected
+        .columns
+        .iter()
+        .filter(|c| c.contains(".id #1 bigint") && c.ends_with("identity=ALWAYS"))
+        .count();
+    assert_eq!(identities, 6, "{expected:#?}");
+    assert!(
+        expected.indexes.iter().any(|i| i.starts_with(
+            "idx_billing_analytics_tenant_period: CREATE UNIQUE INDEX \
+             idx_billing_analytics_tenant_period ON public.billing_analytics USING btree \
+             (tenant_id, period_start, period_end)"
+        )),
+        "{expected:#?}"
+    );
+
+    assert_eq!(migrated_catalog(), expected);
+}
+
+#[test]
+fn up_sql_files_as_plain_sql_define_the_same_catalog() {
+    let files = up_sql_files();
+    assert!(!files.is_empty(), "no migrations/*/up.sql");
+    let plain = ScratchDb::new("schema_details_plain");
+    let conn = &mut plain.conn();
+    for file in &files {
+        testdb::apply_sql_file(conn, file);
+    }
+    assert_eq!(Catalog::read(conn), migrated_catalog());
+}
