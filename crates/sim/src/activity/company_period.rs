@@ -1,0 +1,414 @@
+//! One company in one period: enrol leads, run their funnels, run warmup, and aggregate
+//! everything into the period's rows.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use schema::models::{
+    CampaignStatus, LeadStatus, MailboxCampaignStatus, NewCampaignAnalytics, NewLeadAnalytics,
+    NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics, WarmupStatus,
+};
+
+use super::funnel::{simulate_lead, Email};
+use super::warmup::simulate_warmup;
+use super::Context;
+use crate::calendar::{Day, Period};
+use crate::ids::{self, RowIds, Table};
+use crate::rng::{self, Domain};
+use crate::rows::{Counters, Row, Rows};
+use crate::world::{Company, Tenant};
+
+/// Emails a lead receives on average, as a share of its campaign's step positions; only
+/// used to size enrolment to the mailboxes' capacity.
+const EMAILS_PER_STEP: f64 = 0.8;
+
+/// A lead's emails that fall in a later period.
+#[derive(Debug, Clone)]
+struct PendingRow {
+    period: usize,
+    campaign: usize,
+    mailbox: usize,
+    lead_no: u32,
+    emails: Vec<Email>,
+    status: LeadStatus,
+}
+
+/// What a company carries from one period to the next: leads still in flight, and the
+/// next lead number.
+#[derive(Debug, Clone, Default)]
+pub struct Carry {
+    pending: Vec<PendingRow>,
+    next_lead: u32,
+}
+
+/// A campaign's totals in the period.
+#[derive(Debug, Clone, Default)]
+struct CampaignTotals {
+    counters: Counters,
+    lead_rows: i32,
+    finished: i32,
+    /// Per step position, per variant.
+    steps: Vec<[Counters; 2]>,
+}
+
+/// The simulation of one company over one period.
+pub(super) struct CompanyPeriod<'a> {
+    ctx: Context<'a>,
+    company: &'a Company,
+    period: &'a Period,
+    carry: &'a mut Carry,
+    /// The last day any mail may go out: the as-of day, or the tenant's churn.
+    stop: Day,
+    campaigns: Vec<CampaignTotals>,
+    mailbox_mail: Vec<Counters>,
+    domains: Vec<bool>,
+}
+
+impl<'a> CompanyPeriod<'a> {
+    pub(super) fn new(
+        ctx: Context<'a>,
+        tenant: &'a Tenant,
+        company: &'a Company,
+        period: &'a Period,
+        carry: &'a mut Carry,
+    ) -> Self {
+        let periods = ctx.calendar.periods();
+        let stop = ctx.calendar.as_of_day().min(periods[tenant.last_period].end_day);
+        Self {
+            ctx,
+            company,
+            period,
+            carry,
+            stop,
+            campaigns: vec![CampaignTotals::default(); company.campaigns.len()],
+            mailbox_mail: vec![Counters::default(); company.mailboxes.len()],
+            domains: vec![false; company.domains.len()],
+        }
+    }
+
+    /// Distinct domains of the mailboxes that got a row.
+    pub(super) fn domains_used(&self) -> i32 {
+        self.domains.iter().filter(|&&d| d).count() as i32
+    }
+
+    pub(super) fn run(&mut self, rows: &mut Rows, ids: &mut RowIds, billing_id: i64, updated: DateTime<Utc>) {
+        let mut out = RowSink {
+            rows,
+            ids,
+            billing_id,
+            updated,
+        };
+        let index = self.period.index as usize;
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.carry.pending).into_iter().partition(|p| p.period == index);
+        self.carry.pending = later;
+        for row in due {
+            self.record_lead(&mut out, row.campaign, row.mailbox, row.lead_no, &row.emails, row.status);
+        }
+        for campaign in 0..self.company.campaigns.len() {
+            self.enrol(&mut out, campaign);
+        }
+        self.emit_campaigns(&mut out);
+        self.emit_mailboxes(&mut out);
+    }
+
+    /// Enrols this period's new leads into `campaign` and runs their funnels.
+    fn enrol(&mut self, out: &mut RowSink<'_>, campaign_index: usize) {
+        let company = self.company;
+        let campaign = &company.campaigns[campaign_index];
+        let p = self.period;
+        let mut to = campaign.enrol_end.min(p.active_end_day).min(self.stop);
+        if let Some(paused) = campaign.paused_at {
+            to = to.min(paused);
+        }
+        let from = campaign.launch.max(p.start_day);
+        if from >= to {
+            return;
+        }
+        let ctx = self.ctx;
+        let key = [
+            u64::from(self.company.key.0),
+            u64::from(self.company.key.1),
+            campaign_index as u64,
+            u64::from(p.index),
+        ];
+        let mut rng = rng::stream(ctx.seed, Domain::CampaignPeriod, &key);
+        let s = &ctx.profile.sending;
+        let per_lead = campaign.steps.len() as f64 * EMAILS_PER_STEP;
+        let daily = f64::from(s.daily_limit) * self.company.utilization
+            / f64::from(campaign.concurrency)
+            / per_lead;
+        let expected: f64 = (from..to)
+            .filter(|&d| ctx.calendar.is_weekday(d))
+            .map(|d| self.company.ready_mailboxes(d).count() as f64 * daily)
+            .sum();
+        let leads = (expected + rng.random::<f64>()).floor() as u32;
+        for _ in 0..leads {
+            let enrolled = ctx.calendar.next_weekday(rng.random_range(from..to));
+            let ready = self.company.ready_mailboxes(enrolled).count();
+            if ready == 0 {
+                continue;
+            }
+            let pick = rng.random_range(0..ready);
+            let mailbox = self.company.ready_mailboxes(enrolled).nth(pick).unwrap_or(0);
+            let timeline =
+                simulate_lead(&mut rng, &ctx.profile.rates, ctx.calendar, campaign, enrolled, self.stop);
+            if timeline.emails.is_empty() {
+                continue;
+            }
+            let lead_no = self.carry.next_lead;
+            self.carry.next_lead += 1;
+            // Split the emails by period; the last group carries the lead's final status.
+            let mut groups: Vec<(usize, Vec<Email>)> = Vec::new();
+            for email in timeline.emails {
+                let period = ctx.calendar.period_of(email.day);
+                match groups.last_mut() {
+                    Some((p, emails)) if *p == period => emails.push(email),
+                    _ => groups.push((period, vec![email])),
+                }
+            }
+            let last = groups.len() - 1;
+            for (i, (period, emails)) in groups.into_iter().enumerate() {
+                let status = match (i == last, timeline.exit, timeline.finished) {
+                    (true, Some(exit), _) => exit,
+                    (true, None, true) => LeadStatus::Completed,
+                    _ => LeadStatus::Active,
+                };
+                if period == p.index as usize {
+                    self.record_lead(out, campaign_index, mailbox, lead_no, &emails, status);
+                } else {
+                    self.carry.pending.push(PendingRow {
+                        period,
+                        campaign: campaign_index,
+                        mailbox,
+                        lead_no,
+                        emails,
+                        status,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Adds one lead row, and its emails to the step, campaign and mailbox totals.
+    fn record_lead(
+        &mut self,
+        out: &mut RowSink<'_>,
+        campaign_index: usize,
+        mailbox: usize,
+        lead_no: u32,
+        emails: &[Email],
+        status: LeadStatus,
+    ) {
+        let company = self.company;
+        let campaign = &company.campaigns[campaign_index];
+        let totals = &mut self.campaigns[campaign_index];
+        if totals.steps.is_empty() {
+            totals.steps = vec![[Counters::default(); 2]; campaign.steps.len()];
+        }
+        let mut lead = Counters::default();
+        for email in emails {
+            lead += email.outcome;
+            totals.steps[email.position as usize][email.variant as usize] += email.outcome;
+        }
+        totals.counters += lead;
+        totals.lead_rows += 1;
+        if status != LeadStatus::Active {
+            totals.finished += 1;
+        }
+        self.mailbox_mail[mailbox] += lead;
+        let id = out.ids.next(Table::Lead);
+        let new = NewLeadAnalytics {
+            lead_id: ids::lead_id(&company.id, lead_no),
+            campaign_id: campaign.id.clone(),
+            sent: lead.sent,
+            delivered: lead.delivered,
+            opened_tracked: lead.opened,
+            clicked_tracked: lead.clicked,
+            replied: lead.replied,
+            bounced: lead.bounced,
+            unsubscribed: lead.unsubscribed,
+            spam_complaints: lead.spam,
+            status,
+            billing_id: out.billing_id,
+            updated: out.updated,
+        };
+        out.rows.leads.push(Row { id, new });
+    }
+
+    /// One campaign row per campaign with lead rows, and its step rows.
+    fn emit_campaigns(&mut self, out: &mut RowSink<'_>) {
+        let p = self.period;
+        let index = p.index as usize;
+        for (k, totals) in self.campaigns.iter().enumerate() {
+            if totals.lead_rows == 0 {
+                continue;
+            }
+            let campaign = &self.company.campaigns[k];
+            let in_flight = self
+                .carry
+                .pending
+                .iter()
+                .any(|r| r.campaign == k && r.period > index);
+            let status = if campaign.paused_at.is_some_and(|d| d < p.active_end_day) {
+                CampaignStatus::Paused
+            } else if campaign.enrol_end <= p.active_end_day
+                && totals.finished == totals.lead_rows
+                && !in_flight
+            {
+                CampaignStatus::Completed
+            } else {
+                CampaignStatus::Active
+            };
+            let c = totals.counters;
+            let id = out.ids.next(Table::Campaign);
+            out.rows.campaigns.push(Row {
+                id,
+                new: NewCampaignAnalytics {
+                    campaign_id: campaign.id.clone(),
+                    company_id: self.company.id.clone(),
+                    sent: c.sent,
+                    delivered: c.delivered,
+                    opened_tracked: c.opened,
+                    clicked_tracked: c.clicked,
+                    replied: c.replied,
+                    bounced: c.bounced,
+                    unsubscribed: c.unsubscribed,
+                    spam_complaints: c.spam,
+                    status,
+                    completed_leads: totals.finished,
+                    billing_id: out.billing_id,
+                    updated: out.updated,
+                },
+            });
+            for (position, variants) in campaign.steps.iter().zip(&totals.steps) {
+                for (step_id, c) in position.variants.iter().zip(variants) {
+                    if c.sent == 0 {
+                        continue;
+                    }
+                    let id = out.ids.next(Table::SequenceStep);
+                    out.rows.steps.push(Row {
+                        id,
+                        new: NewSequenceStepAnalytics {
+                            step_id: step_id.clone(),
+                            campaign_id: campaign.id.clone(),
+                            company_id: self.company.id.clone(),
+                            sent: c.sent,
+                            delivered: c.delivered,
+                            opened_tracked: c.opened,
+                            clicked_tracked: c.clicked,
+                            replied: c.replied,
+                            bounced: c.bounced,
+                            unsubscribed: c.unsubscribed,
+                            spam_complaints: c.spam,
+                            billing_id: out.billing_id,
+                            updated: out.updated,
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    /// One mailbox row per existing mailbox (campaign plus warmup mail), and a warmup row
+    /// for each mailbox whose warmup ran.
+    fn emit_mailboxes(&mut self, out: &mut RowSink<'_>) {
+        let p = self.period;
+        let ctx = self.ctx;
+        let weekdays = ctx.calendar.weekdays(p.start_day, p.active_end_day).max(1) as i32;
+        for (m, mailbox) in self.company.mailboxes.iter().enumerate() {
+            if mailbox.warmup_start >= p.active_end_day {
+                continue;
+            }
+            self.domains[mailbox.domain] = true;
+            let key = [
+                u64::from(self.company.key.0),
+                u64::from(self.company.key.1),
+                m as u64,
+                u64::from(p.index),
+            ];
+            let mut rng = rng::stream(ctx.seed, Domain::MailboxPeriod, &key);
+            let warmup = simulate_warmup(&mut rng, &ctx.profile.warmup, mailbox, p);
+            let campaign = self.mailbox_mail[m];
+            let health = health_score(&mut rng, warmup.progress, campaign);
+            let mut total = campaign;
+            if let Some(w) = warmup.counters {
+                total += w;
+                let id = out.ids.next(Table::Warmup);
+                out.rows.warmups.push(Row {
+                    id,
+                    new: NewWarmupAnalytics {
+                        mailbox_id: mailbox.id.clone(),
+                        company_id: self.company.id.clone(),
+                        sent: w.sent,
+                        delivered: w.delivered,
+                        opened_tracked: w.opened,
+                        clicked_tracked: w.clicked,
+                        replied: w.replied,
+                        bounced: w.bounced,
+                        unsubscribed: w.unsubscribed,
+                        spam_complaints: w.spam,
+                        health_score: health,
+                        progress_percentage: warmup.progress,
+                        billing_id: out.billing_id,
+                        updated: out.updated,
+                    },
+                });
+            }
+            let warmup_status = if warmup.paused {
+                WarmupStatus::Paused
+            } else if warmup.progress < 100 {
+                WarmupStatus::Warming
+            } else {
+                WarmupStatus::Warmed
+            };
+            let campaign_status = if mailbox.ready_day() >= p.active_end_day {
+                MailboxCampaignStatus::Warming
+            } else if campaign.sent > 0 {
+                MailboxCampaignStatus::Sending
+            } else {
+                MailboxCampaignStatus::Idle
+            };
+            let id = out.ids.next(Table::Mailbox);
+            out.rows.mailboxes.push(Row {
+                id,
+                new: NewMailboxAnalytics {
+                    mailbox_id: mailbox.id.clone(),
+                    company_id: self.company.id.clone(),
+                    sent: total.sent,
+                    delivered: total.delivered,
+                    opened_tracked: total.opened,
+                    clicked_tracked: total.clicked,
+                    replied: total.replied,
+                    bounced: total.bounced,
+                    unsubscribed: total.unsubscribed,
+                    spam_complaints: total.spam,
+                    warmup_status,
+                    health_score: health,
+                    current_volume: warmup.end_volume + campaign.sent / weekdays,
+                    billing_id: out.billing_id,
+                    campaign_status,
+                    updated: out.updated,
+                },
+            });
+        }
+    }
+}
+
+/// Sender reputation: it grows with warmup and falls with bounces and complaints, the two
+/// signals mailbox providers weigh most.
+fn health_score(rng: &mut rng::Stream, progress: i32, campaign: Counters) -> i32 {
+    let base = 40.0 + 0.55 * f64::from(progress);
+    let sent = f64::from(campaign.sent.max(1));
+    let bounce_rate = f64::from(campaign.bounced) / sent;
+    let complaint_rate = f64::from(campaign.spam) / sent;
+    let noise = f64::from(rng.random_range(-3..=3));
+    (base - 300.0 * bounce_rate - 20_000.0 * complaint_rate + noise).round().clamp(0.0, 100.0) as i32
+}
+
+/// Where the period's rows go.
+struct RowSink<'a> {
+    rows: &'a mut Rows,
+    ids: &'a mut RowIds,
+    billing_id: i64,
+    updated: DateTime<Utc>,
+}

@@ -1,0 +1,136 @@
+//! Simulated time: calendar-month billing periods and day numbers.
+//!
+//! Activity is simulated per day, counted from the first period's first day, so that the
+//! funnel code works with plain integers; periods translate days back to timestamps.
+
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc, Weekday};
+
+/// Days since the first period's first day.
+pub type Day = i32;
+
+/// The hour (UTC) of the nightly batch that aggregates the previous day.
+const BATCH_HOUR: u32 = 3;
+
+/// Whole calendar months from `from`'s month to `to`'s month.
+pub fn months_between(from: NaiveDate, to: NaiveDate) -> u32 {
+    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
+    months.max(0) as u32
+}
+
+/// One billing period `[start, end)`, a calendar month in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// 0 for the first period.
+    pub index: u32,
+    /// First day of the month.
+    pub start: NaiveDate,
+    /// First day of the next month.
+    pub end: NaiveDate,
+    /// `start` as a day number.
+    pub start_day: Day,
+    /// `end` as a day number.
+    pub end_day: Day,
+    /// End of simulated activity in the period (exclusive): `end_day`, or the as-of day
+    /// for the current period.
+    pub active_end_day: Day,
+}
+
+/// The run's periods.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    first: NaiveDate,
+    as_of: NaiveDate,
+    periods: Vec<Period>,
+}
+
+impl Calendar {
+    /// Every month from `first` up to and including the month that contains `as_of`.
+    pub fn new(first: NaiveDate, as_of: NaiveDate) -> Self {
+        let count = months_between(first, as_of) + 1;
+        let as_of_day = (as_of - first).num_days() as Day;
+        let periods = (0..count)
+            .map(|index| {
+                let start = first + Months::new(index);
+                let end = start + Months::new(1);
+                let start_day = (start - first).num_days() as Day;
+                let end_day = (end - first).num_days() as Day;
+                Period {
+                    index,
+                    start,
+                    end,
+                    start_day,
+                    end_day,
+                    active_end_day: end_day.min(as_of_day),
+                }
+            })
+            .collect();
+        Self {
+            first,
+            as_of,
+            periods,
+        }
+    }
+
+    /// All periods, oldest first.
+    pub fn periods(&self) -> &[Period] {
+        &self.periods
+    }
+
+    /// The day number of the simulated "today" (exclusive end of all activity).
+    pub fn as_of_day(&self) -> Day {
+        (self.as_of - self.first).num_days() as Day
+    }
+
+    /// Index of the period containing `day`, clamped to the calendar.
+    pub fn period_of(&self, day: Day) -> usize {
+        let last = self.periods.len() - 1;
+        self.periods
+            .partition_point(|p| p.end_day <= day)
+            .min(last)
+    }
+
+    /// Whether `day` is a weekday, when campaign mail goes out.
+    pub fn is_weekday(&self, day: Day) -> bool {
+        !matches!(self.date(day).weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    /// `day` moved forward to the next weekday, if it falls on a weekend.
+    pub fn next_weekday(&self, day: Day) -> Day {
+        match self.date(day).weekday() {
+            Weekday::Sat => day + 2,
+            Weekday::Sun => day + 1,
+            _ => day,
+        }
+    }
+
+    /// Weekdays in `[from, to)`.
+    pub fn weekdays(&self, from: Day, to: Day) -> u32 {
+        (from..to).filter(|&d| self.is_weekday(d)).count() as u32
+    }
+
+    /// The calendar date of a day number.
+    pub fn date(&self, day: Day) -> NaiveDate {
+        if day >= 0 {
+            self.first + Days::new(day as u64)
+        } else {
+            self.first - Days::new(day.unsigned_abs() as u64)
+        }
+    }
+
+    /// Midnight UTC at the start of `date`.
+    pub fn midnight(date: NaiveDate) -> DateTime<Utc> {
+        date.and_time(NaiveTime::MIN).and_utc()
+    }
+
+    /// When a period's rows were last aggregated: the nightly batch after the period
+    /// closed, or, for the current period, the batch on the as-of day. Always within
+    /// `[period_start, period_end + 1 day]` (rule A8).
+    pub fn updated(&self, period: &Period) -> DateTime<Utc> {
+        let batch_day = if period.end <= self.as_of {
+            period.end
+        } else {
+            self.as_of
+        };
+        Self::midnight(batch_day) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+    }
+}

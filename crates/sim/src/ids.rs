@@ -1,0 +1,152 @@
+//! Identifiers: the text keys of the operational entities and the numeric row ids.
+//!
+//! Text keys are hierarchical (`t00042-c2-cmp007-s3b`), so a key tells which tenant and
+//! company it belongs to, and are unique across the warehouse by construction. The one
+//! convention the audit relies on is the step key: `<campaign_id>-s<position>[variant]`,
+//! which is how rule E1 learns a campaign's number of step positions.
+//!
+//! Row ids are `tenant number × 10⁹ + ordinal within the tenant`, so they are fixed by the
+//! seed alone: the same whether a tenant is generated alone, in a shard or in a full run,
+//! and the same in a CSV export and in a seeded database.
+
+/// Highest tenant number: tenant keys have five digits.
+pub const MAX_TENANTS: u32 = 99_999;
+
+/// Row ids reserved for each tenant in each table.
+pub const IDS_PER_TENANT: i64 = 1_000_000_000;
+
+/// `t00042`.
+pub fn tenant_id(tenant_no: u32) -> String {
+    format!("t{tenant_no:05}")
+}
+
+/// `t00042-c2`.
+pub fn company_id(tenant_id: &str, company_no: u32) -> String {
+    format!("{tenant_id}-c{company_no}")
+}
+
+/// `t00042-c2-cmp007`.
+pub fn campaign_id(company_id: &str, campaign_no: u32) -> String {
+    format!("{company_id}-cmp{campaign_no:03}")
+}
+
+/// `…-cmp007-s3` for a plain step, `…-s3a` / `…-s3b` for the variants of an A/B step.
+pub fn step_id(campaign_id: &str, position: u32, variant: Option<u32>) -> String {
+    match variant {
+        None => format!("{campaign_id}-s{position}"),
+        Some(v) => format!("{campaign_id}-s{position}{}", char::from(b'a' + v as u8)),
+    }
+}
+
+/// The step position encoded in a step key, if it follows the convention.
+pub fn step_position(step_id: &str) -> Option<u32> {
+    let (_, tail) = step_id.rsplit_once("-s")?;
+    let digits = tail.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(tail);
+    digits.parse().ok()
+}
+
+/// The SQL twin of [`step_position`], for the audit.
+pub const STEP_POSITION_SQL: &str = "substring(step_id from '-s([0-9]+)[a-z]?$')";
+
+/// `t00042-c2-l000317`.
+pub fn lead_id(company_id: &str, lead_no: u32) -> String {
+    format!("{company_id}-l{lead_no:06}")
+}
+
+/// `sub_9f3a…`: a Stripe-like subscription key, stable per tenant and seed.
+pub fn subscription_id(seed: u64, tenant_no: u32) -> String {
+    let mixed = seed.rotate_left(17) ^ (u64::from(tenant_no)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    format!("sub_{:016x}", mixed.wrapping_mul(0xD6E8_FEB8_6659_FD93))
+}
+
+/// The domain part of a mailbox address.
+pub fn mailbox_domain(mailbox_id: &str) -> &str {
+    mailbox_id.rsplit_once('@').map_or("", |(_, d)| d)
+}
+
+/// Hands out row ids for one tenant, one counter per table.
+#[derive(Debug, Clone)]
+pub struct RowIds {
+    base: i64,
+    next: [i64; 6],
+}
+
+/// The six tables, in foreign-key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// `billing_analytics`.
+    Billing,
+    /// `campaign_analytics`.
+    Campaign,
+    /// `sequence_step_analytics`.
+    SequenceStep,
+    /// `lead_analytics`.
+    Lead,
+    /// `mailbox_analytics`.
+    Mailbox,
+    /// `warmup_analytics`.
+    Warmup,
+}
+
+impl Table {
+    /// Every table, parents before children.
+    pub const ALL: [Table; 6] = [
+        Table::Billing,
+        Table::Campaign,
+        Table::SequenceStep,
+        Table::Lead,
+        Table::Mailbox,
+        Table::Warmup,
+    ];
+
+    /// The SQL table name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Table::Billing => "billing_analytics",
+            Table::Campaign => "campaign_analytics",
+            Table::SequenceStep => "sequence_step_analytics",
+            Table::Lead => "lead_analytics",
+            Table::Mailbox => "mailbox_analytics",
+            Table::Warmup => "warmup_analytics",
+        }
+    }
+}
+
+impl RowIds {
+    /// The id space of tenant `tenant_no`.
+    pub fn new(tenant_no: u32) -> Self {
+        Self {
+            base: i64::from(tenant_no) * IDS_PER_TENANT,
+            next: [1; 6],
+        }
+    }
+
+    /// The next id in `table`.
+    pub fn next(&mut self, table: Table) -> i64 {
+        let slot = &mut self.next[table as usize];
+        let id = self.base + *slot;
+        *slot += 1;
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_positions_parse_with_and_without_variant() {
+        assert_eq!(step_position(&step_id("t00001-c1-cmp001", 3, None)), Some(3));
+        assert_eq!(step_position(&step_id("t00001-c1-cmp001", 4, Some(1))), Some(4));
+        assert_eq!(step_position("no-position-here"), None);
+    }
+
+    #[test]
+    fn row_ids_are_disjoint_between_tenants() {
+        let mut a = RowIds::new(1);
+        let mut b = RowIds::new(2);
+        assert_eq!(a.next(Table::Lead), 1_000_000_001);
+        assert_eq!(b.next(Table::Lead), 2_000_000_001);
+        assert_eq!(a.next(Table::Lead), 1_000_000_002);
+    }
+}

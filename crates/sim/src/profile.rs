@@ -1,0 +1,419 @@
+//! Profiles: the size of the simulated world and every calibration rate, as data.
+//!
+//! A profile is TOML. The built-in `dev` and `staging` profiles only set the size and the
+//! calendar; every other field has the calibrated default documented on its field (see
+//! the crate docs for the sources). A custom profile may override any of them.
+
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// A profile could not be read, parsed or validated. The message names the field.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("cannot read profile {path}: {source}")]
+    Read {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("invalid profile {origin}: {message}")]
+    Parse {
+        /// Where the profile came from.
+        origin: String,
+        /// The parser's message, which names the key.
+        message: String,
+    },
+    /// A value is out of its range.
+    #[error("invalid profile {origin}: `{field}` {problem}")]
+    Invalid {
+        /// Where the profile came from.
+        origin: String,
+        /// The dotted field name, e.g. `rates.bounce_first_step`.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// The world's size, calendar and calibration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// A label, recorded with every seed.
+    pub name: String,
+    /// Tenants at scale 1.
+    pub tenants: u32,
+    /// The first billing period: the 1st of a month.
+    pub first_period: NaiveDate,
+    /// The simulated "today": activity stops at the start of this day, and the month
+    /// that contains it is the last (current) period. On the 1st, that period has no
+    /// activity at all.
+    pub as_of: NaiveDate,
+    /// Who the tenants are and how they come and go.
+    #[serde(default)]
+    pub tenancy: Tenancy,
+    /// How much each company sends.
+    #[serde(default)]
+    pub sending: Sending,
+    /// How campaigns are built.
+    #[serde(default)]
+    pub campaigns: Campaigns,
+    /// Per-email outcome probabilities of campaign mail.
+    #[serde(default)]
+    pub rates: Rates,
+    /// Warmup ramps and warmup-network engagement.
+    #[serde(default)]
+    pub warmup: Warmup,
+}
+
+/// Tenant mix and lifecycle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tenancy {
+    /// Share of tenants already customers before the first period.
+    pub existing_share: f64,
+    /// Share of tenants that are agencies (several companies, many mailboxes).
+    pub agency_share: f64,
+    /// Companies of an agency, inclusive range.
+    pub agency_companies: [u32; 2],
+    /// Share of new sign-ups that start with a one-month trial (no subscription).
+    pub trial_share: f64,
+    /// Share of trials that convert to a subscription; the rest leave after the trial.
+    pub trial_conversion: f64,
+    /// Probability that a subscribed tenant churns in a given month.
+    pub monthly_churn: f64,
+    /// Probability that a tenant grows (adds a sending domain) in a given month.
+    pub monthly_growth: f64,
+}
+
+impl Default for Tenancy {
+    fn default() -> Self {
+        Self {
+            existing_share: 0.45,
+            agency_share: 0.1,
+            agency_companies: [2, 6],
+            trial_share: 0.3,
+            trial_conversion: 0.55,
+            monthly_churn: 0.035,
+            monthly_growth: 0.06,
+        }
+    }
+}
+
+/// Sending capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sending {
+    /// Sending domains of a company: the Pareto scale (minimum) of a skewed draw.
+    pub domains_min: f64,
+    /// Pareto shape of the domains draw: smaller means a heavier tail of large senders.
+    pub domains_shape: f64,
+    /// Cap on the domains of one company.
+    pub domains_max: u32,
+    /// Mailboxes per domain, inclusive range.
+    pub mailboxes_per_domain: [u32; 2],
+    /// Cold emails a ready mailbox may send per weekday (Instantly's recommended limit).
+    pub daily_limit: u32,
+    /// Share of the daily limit a company actually uses, inclusive range.
+    pub utilization: [f64; 2],
+}
+
+impl Default for Sending {
+    fn default() -> Self {
+        Self {
+            domains_min: 1.0,
+            domains_shape: 1.6,
+            domains_max: 24,
+            mailboxes_per_domain: [2, 3],
+            daily_limit: 30,
+            utilization: [0.15, 0.6],
+        }
+    }
+}
+
+/// Campaign shapes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Campaigns {
+    /// Step positions of a sequence, inclusive range.
+    pub steps: [u32; 2],
+    /// Probability that a step position has an A/B variant.
+    pub ab_share: f64,
+    /// Days between consecutive steps, inclusive range.
+    pub step_gap_days: [u32; 2],
+    /// Days during which a campaign enrols new leads, inclusive range.
+    pub enrolment_days: [u32; 2],
+    /// Campaigns a company runs at once per five mailboxes, at least one.
+    pub concurrent_per_5_mailboxes: f64,
+    /// Probability that a campaign is paused for good before it ends.
+    pub pause_share: f64,
+}
+
+impl Default for Campaigns {
+    fn default() -> Self {
+        Self {
+            steps: [2, 6],
+            ab_share: 0.3,
+            step_gap_days: [2, 5],
+            enrolment_days: [14, 60],
+            concurrent_per_5_mailboxes: 1.0,
+            pause_share: 0.12,
+        }
+    }
+}
+
+/// Outcome probabilities of one campaign email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rates {
+    /// Bounce probability of the first email (invalid addresses surface here).
+    pub bounce_first_step: f64,
+    /// Bounce probability of later emails.
+    pub bounce_later_steps: f64,
+    /// Tracked-open probability of a delivered first email (Apple MPP inflates it).
+    pub open: f64,
+    /// Open probability multiplier per later step.
+    pub open_step_decay: f64,
+    /// Click probability of an opened email.
+    pub click_of_open: f64,
+    /// Reply probability of a delivered first email.
+    pub reply_first_step: f64,
+    /// Reply probability multiplier per later step.
+    pub reply_step_decay: f64,
+    /// Unsubscribe probability of a delivered email.
+    pub unsubscribe: f64,
+    /// Spam-complaint probability of a delivered email.
+    pub spam_complaint: f64,
+}
+
+impl Default for Rates {
+    fn default() -> Self {
+        Self {
+            bounce_first_step: 0.07,
+            bounce_later_steps: 0.012,
+            open: 0.52,
+            open_step_decay: 0.9,
+            click_of_open: 0.05,
+            reply_first_step: 0.072,
+            reply_step_decay: 0.42,
+            unsubscribe: 0.006,
+            spam_complaint: 0.0003,
+        }
+    }
+}
+
+/// Warmup behaviour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Warmup {
+    /// Days a new mailbox ramps before it may send campaigns, inclusive range.
+    pub ramp_days: [u32; 2],
+    /// Warmup emails a day on the first ramp day.
+    pub start_volume: u32,
+    /// Warmup emails a day at the end of the ramp.
+    pub peak_volume: u32,
+    /// Warmup emails a day once warmed, for as long as the mailbox lives.
+    pub maintenance_volume: u32,
+    /// Probability that a warmed mailbox has warmup switched off for a month.
+    pub monthly_pause: f64,
+    /// Bounce probability of a warmup email.
+    pub bounce: f64,
+    /// Open probability of a delivered warmup email.
+    pub open: f64,
+    /// Reply probability of a delivered warmup email.
+    pub reply: f64,
+}
+
+impl Default for Warmup {
+    fn default() -> Self {
+        Self {
+            ramp_days: [14, 42],
+            start_volume: 4,
+            peak_volume: 40,
+            maintenance_volume: 8,
+            monthly_pause: 0.04,
+            bounce: 0.002,
+            open: 0.97,
+            reply: 0.35,
+        }
+    }
+}
+
+impl Profile {
+    /// Resolves `dev`, `staging` or a path to a TOML file.
+    pub fn load(name_or_path: &str) -> Result<Self, ProfileError> {
+        match name_or_path {
+            "dev" => Self::parse(include_str!("../profiles/dev.toml"), "dev"),
+            "staging" => Self::parse(include_str!("../profiles/staging.toml"), "staging"),
+            path => {
+                let text = std::fs::read_to_string(Path::new(path)).map_err(|source| {
+                    ProfileError::Read {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })?;
+                Self::parse(&text, path)
+            }
+        }
+    }
+
+    /// Parses and validates profile TOML; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ProfileError> {
+        let profile: Profile = toml::from_str(text).map_err(|e| ProfileError::Parse {
+            origin: origin.to_owned(),
+            message: e.message().to_owned()
+                + &e.span()
+                    .map(|s| format!(" (at `{}`)", text[s].trim()))
+                    .unwrap_or_default(),
+        })?;
+        profile.validate(origin)?;
+        Ok(profile)
+    }
+
+    /// The profile with its tenant count multiplied by `scale` (rounded, at least one), so
+    /// that row counts grow linearly while every tenant stays the same.
+    pub fn scaled(&self, scale: f64) -> Result<Self, ProfileError> {
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(ProfileError::Invalid {
+                origin: self.name.clone(),
+                field: "scale",
+                problem: format!("must be a number above 0, got {scale}"),
+            });
+        }
+        let tenants = (f64::from(self.tenants) * scale).round().max(1.0);
+        if tenants > f64::from(crate::ids::MAX_TENANTS) {
+            return Err(ProfileError::Invalid {
+                origin: self.name.clone(),
+                field: "scale",
+                problem: format!("gives {tenants} tenants, above {}", crate::ids::MAX_TENANTS),
+            });
+        }
+        Ok(Self {
+            tenants: tenants as u32,
+            ..self.clone()
+        })
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ProfileError> {
+        let invalid = |field: &'static str, problem: String| ProfileError::Invalid {
+            origin: origin.to_owned(),
+            field,
+            problem,
+        };
+        if self.tenants == 0 {
+            return Err(invalid("tenants", "must be at least 1".into()));
+        }
+        if self.tenants > crate::ids::MAX_TENANTS {
+            return Err(invalid(
+                "tenants",
+                format!("must be at most {}", crate::ids::MAX_TENANTS),
+            ));
+        }
+        if self.first_period.day() != 1 {
+            return Err(invalid(
+                "first_period",
+                format!("must be the 1st of a month, got {}", self.first_period),
+            ));
+        }
+        if self.as_of < self.first_period {
+            return Err(invalid(
+                "as_of",
+                format!(
+                    "({}) is before the first period ({})",
+                    self.as_of, self.first_period
+                ),
+            ));
+        }
+        if crate::calendar::months_between(self.first_period, self.as_of) >= 120 {
+            return Err(invalid("as_of", "is more than ten years after first_period".into()));
+        }
+        let t = &self.tenancy;
+        let s = &self.sending;
+        let c = &self.campaigns;
+        let r = &self.rates;
+        let w = &self.warmup;
+        for (field, value) in [
+            ("tenancy.existing_share", t.existing_share),
+            ("tenancy.agency_share", t.agency_share),
+            ("tenancy.trial_share", t.trial_share),
+            ("tenancy.trial_conversion", t.trial_conversion),
+            ("tenancy.monthly_churn", t.monthly_churn),
+            ("tenancy.monthly_growth", t.monthly_growth),
+            ("sending.utilization", s.utilization[0]),
+            ("sending.utilization", s.utilization[1]),
+            ("campaigns.ab_share", c.ab_share),
+            ("campaigns.pause_share", c.pause_share),
+            ("rates.bounce_first_step", r.bounce_first_step),
+            ("rates.bounce_later_steps", r.bounce_later_steps),
+            ("rates.open", r.open),
+            ("rates.open_step_decay", r.open_step_decay),
+            ("rates.click_of_open", r.click_of_open),
+            ("rates.reply_first_step", r.reply_first_step),
+            ("rates.reply_step_decay", r.reply_step_decay),
+            ("rates.unsubscribe", r.unsubscribe),
+            ("rates.spam_complaint", r.spam_complaint),
+            ("warmup.monthly_pause", w.monthly_pause),
+            ("warmup.bounce", w.bounce),
+            ("warmup.open", w.open),
+            ("warmup.reply", w.reply),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(invalid(field, format!("must be between 0 and 1, got {value}")));
+            }
+        }
+        if r.reply_first_step + r.unsubscribe + r.spam_complaint > 1.0 {
+            return Err(invalid(
+                "rates.reply_first_step",
+                "plus unsubscribe and spam_complaint must not exceed 1".into(),
+            ));
+        }
+        for (field, [lo, hi], min) in [
+            ("tenancy.agency_companies", t.agency_companies, 1),
+            ("sending.mailboxes_per_domain", s.mailboxes_per_domain, 1),
+            ("campaigns.steps", c.steps, 1),
+            ("campaigns.step_gap_days", c.step_gap_days, 1),
+            ("campaigns.enrolment_days", c.enrolment_days, 1),
+            ("warmup.ramp_days", w.ramp_days, 1),
+        ] {
+            if lo < min || lo > hi {
+                return Err(invalid(
+                    field,
+                    format!("must be a range [low, high] with {min} <= low <= high, got [{lo}, {hi}]"),
+                ));
+            }
+        }
+        if c.steps[1] > 9 {
+            return Err(invalid("campaigns.steps", "allows at most 9 step positions".into()));
+        }
+        if s.utilization[0] > s.utilization[1] {
+            return Err(invalid("sending.utilization", "must be a range [low, high]".into()));
+        }
+        if !(s.domains_min >= 1.0 && s.domains_shape > 0.0 && s.domains_max >= 1) {
+            return Err(invalid(
+                "sending.domains_min",
+                "needs domains_min >= 1, domains_shape > 0 and domains_max >= 1".into(),
+            ));
+        }
+        if s.daily_limit == 0 || s.daily_limit > 10_000 {
+            return Err(invalid("sending.daily_limit", "must be between 1 and 10000".into()));
+        }
+        if !(c.concurrent_per_5_mailboxes > 0.0 && c.concurrent_per_5_mailboxes <= 50.0) {
+            return Err(invalid(
+                "campaigns.concurrent_per_5_mailboxes",
+                "must be above 0 and at most 50".into(),
+            ));
+        }
+        if w.start_volume > w.peak_volume || w.peak_volume > 500 || w.maintenance_volume > 500 {
+            return Err(invalid(
+                "warmup.peak_volume",
+                "needs start_volume <= peak_volume <= 500 and maintenance_volume <= 500".into(),
+            ));
+        }
+        Ok(())
+    }
+}

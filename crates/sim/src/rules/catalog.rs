@@ -1,0 +1,292 @@
+//! The catalog: every rule once, with its id, its statement and the SQL that finds its
+//! violations in a live warehouse. The in-memory evaluator ([`super::evaluate`]) matches
+//! on the same [`RuleId`], so a rule cannot exist in one evaluator and not the other.
+//!
+//! Each violation is reported once, under its most specific rule: the aggregate rules
+//! skip values that A1/B3 already flag as negative or `NULL`, and the relationship rules
+//! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
+
+/// The rules of `shared/domain-rules.md`, plus S1–S3, this project's agreement of the
+/// status columns with the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)]
+pub enum RuleId {
+    A1, A2, A3, A4, A5, A6, A7, A8,
+    B1, B2, B3, B4, B5, B6, B7, B8, B9, B10,
+    C1, C2, C3, C4, C5, C6,
+    D1, D2, D3, D4,
+    E1,
+    S1, S2, S3,
+}
+
+/// The five activity tables.
+pub const ACTIVITY_TABLES: [&str; 5] = [
+    "campaign_analytics",
+    "sequence_step_analytics",
+    "lead_analytics",
+    "mailbox_analytics",
+    "warmup_analytics",
+];
+
+/// The eight counter columns.
+pub const COUNTERS: [&str; 8] = [
+    "sent",
+    "delivered",
+    "opened_tracked",
+    "clicked_tracked",
+    "replied",
+    "bounced",
+    "unsubscribed",
+    "spam_complaints",
+];
+
+impl RuleId {
+    /// Every rule, in catalog order.
+    pub const ALL: [RuleId; 32] = {
+        use RuleId::*;
+        [
+            A1, A2, A3, A4, A5, A6, A7, A8, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, C1, C2, C3,
+            C4, C5, C6, D1, D2, D3, D4, E1, S1, S2, S3,
+        ]
+    };
+
+    /// The rule's id as written in the domain rules, e.g. `"B10"`.
+    pub fn code(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The rule, in one line.
+    pub fn statement(self) -> &'static str {
+        use RuleId::*;
+        match self {
+            A1 => "every counter is non-null and >= 0",
+            A2 => "delivered + bounced <= sent",
+            A3 => "opened_tracked <= delivered",
+            A4 => "clicked_tracked <= opened_tracked",
+            A5 => "replied, unsubscribed, spam_complaints <= delivered",
+            A6 => "health_score, progress_percentage in 0..=100; current_volume, completed_leads >= 0",
+            A7 => "billing_id is set",
+            A8 => "period_start <= updated <= period_end + 1 day",
+            B1 => "period_start < period_end",
+            B2 => "a tenant's periods never overlap",
+            B3 => "usage counts are non-null and >= 0",
+            B4 => "emails_sent = sum of campaign_analytics.sent of the billing_id",
+            B5 => "campaigns_used = campaign_analytics rows of the billing_id",
+            B6 => "mailboxes_used = mailbox_analytics rows of the billing_id",
+            B7 => "domains_used = distinct domains of those mailboxes",
+            B8 => "leads_used = distinct lead_id in lead_analytics of the billing_id",
+            B9 => "warmups_active = warmup_analytics rows of the billing_id",
+            B10 => "a company_id appears under one tenant only",
+            C1 => "every billing_id exists in billing_analytics",
+            C2 => "each step row's (campaign_id, billing_id) exists in campaign_analytics, same company_id",
+            C3 => "each lead row's (campaign_id, billing_id) exists in campaign_analytics",
+            C4 => "each warmup row's (mailbox_id, billing_id) exists in mailbox_analytics, same company_id",
+            C5 => "at most one row per grain",
+            C6 => "a campaign, and a mailbox, never changes company",
+            D1 => "campaign counters = sum of its step rows, per (campaign_id, billing_id)",
+            D2 => "campaign counters = sum of its lead rows, per (campaign_id, billing_id)",
+            D3 => "per (company_id, billing_id): sum of mailbox rows = campaign rows + warmup rows",
+            D4 => "completed_leads <= lead rows of the (campaign_id, billing_id)",
+            E1 => "a lead's sent in a period <= the step positions of its campaign",
+            S1 => "lead status agrees with its counters (exit status <=> exit counter)",
+            S2 => "a completed campaign has completed_leads = its lead rows",
+            S3 => "warmup_status agrees with the warmup row (paused: none; warming: progress < 100; warmed: 100)",
+        }
+    }
+
+    /// A query returning one text column `key` per violation: `table#id` for a row, or
+    /// the offending logical key.
+    pub fn sql(self) -> String {
+        use RuleId::*;
+        let each = |f: &dyn Fn(&str) -> String| {
+            ACTIVITY_TABLES
+                .iter()
+                .map(|t| f(t))
+                .collect::<Vec<_>>()
+                .join("\nUNION ALL\n")
+        };
+        let key = |t: &str| format!("'{t}#' || t.id");
+        let sums = |cols_from: &str| {
+            COUNTERS
+                .iter()
+                .map(|c| format!("sum({c}) AS {c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + cols_from
+        };
+        // Counter tuples compared only where A1 holds (non-null, non-negative).
+        let differs = |a: &str, b: &str| {
+            let left: Vec<String> = COUNTERS.iter().map(|c| format!("{a}.{c}")).collect();
+            let right: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce({b}.{c}, 0)")).collect();
+            format!("({}) IS DISTINCT FROM ({})", left.join(", "), right.join(", "))
+        };
+        let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
+        match self {
+            A1 => each(&|t| {
+                let ok: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
+                format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
+            }),
+            A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered + t.bounced > t.sent", key(t))),
+            A3 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.opened_tracked > t.delivered", key(t))),
+            A4 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.clicked_tracked > t.opened_tracked", key(t))),
+            A5 => each(&|t| format!(
+                "SELECT {} AS key FROM {t} t WHERE t.replied > t.delivered OR t.unsubscribed > t.delivered OR t.spam_complaints > t.delivered",
+                key(t)
+            )),
+            A6 => [
+                "SELECT 'mailbox_analytics#' || id AS key FROM mailbox_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(current_volume >= 0, false))",
+                "SELECT 'warmup_analytics#' || id FROM warmup_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(progress_percentage BETWEEN 0 AND 100, false))",
+                "SELECT 'campaign_analytics#' || id FROM campaign_analytics WHERE NOT coalesce(completed_leads >= 0, false)",
+            ]
+            .join("\nUNION ALL\n"),
+            A7 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.billing_id IS NULL", key(t))),
+            A8 => each(&|t| format!(
+                "SELECT {} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
+                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + interval '1 day', false)",
+                key(t)
+            )),
+            B1 => "SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT (period_start < period_end)".into(),
+            B2 => "SELECT 'billing_analytics#' || a.id AS key FROM billing_analytics a JOIN billing_analytics b \
+                   ON a.tenant_id = b.tenant_id AND a.id < b.id \
+                   AND a.period_start < b.period_end AND b.period_start < a.period_end".into(),
+            B3 => {
+                let ok = ["emails_sent", "mailboxes_used", "domains_used", "campaigns_used", "leads_used", "warmups_active"]
+                    .map(|c| format!("coalesce({c} >= 0, false)"));
+                format!("SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT ({})", ok.join(" AND "))
+            }
+            B4 => usage("emails_sent", "SELECT billing_id, sum(sent) AS n FROM campaign_analytics GROUP BY billing_id"),
+            B5 => usage("campaigns_used", "SELECT billing_id, count(*) AS n FROM campaign_analytics GROUP BY billing_id"),
+            B6 => usage("mailboxes_used", "SELECT billing_id, count(*) AS n FROM mailbox_analytics GROUP BY billing_id"),
+            B7 => usage(
+                "domains_used",
+                "SELECT billing_id, count(DISTINCT split_part(mailbox_id, '@', 2)) AS n FROM mailbox_analytics GROUP BY billing_id",
+            ),
+            B8 => usage("leads_used", "SELECT billing_id, count(DISTINCT lead_id) AS n FROM lead_analytics GROUP BY billing_id"),
+            B9 => usage("warmups_active", "SELECT billing_id, count(*) AS n FROM warmup_analytics GROUP BY billing_id"),
+            B10 => "SELECT 'company ' || x.company_id AS key FROM ( \
+                    SELECT company_id, billing_id FROM campaign_analytics UNION ALL \
+                    SELECT company_id, billing_id FROM sequence_step_analytics UNION ALL \
+                    SELECT company_id, billing_id FROM mailbox_analytics UNION ALL \
+                    SELECT company_id, billing_id FROM warmup_analytics) x \
+                    JOIN billing_analytics b ON b.id = x.billing_id \
+                    GROUP BY x.company_id HAVING count(DISTINCT b.tenant_id) > 1".into(),
+            C1 => each(&|t| format!(
+                "SELECT {} AS key FROM {t} t WHERE t.billing_id IS NOT NULL AND NOT {valid_billing}",
+                key(t)
+            )),
+            C2 => format!(
+                "SELECT 'sequence_step_analytics#' || t.id AS key FROM sequence_step_analytics t WHERE {valid_billing} \
+                 AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
+                 AND c.billing_id = t.billing_id AND c.company_id = t.company_id)"
+            ),
+            C3 => format!(
+                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t WHERE {valid_billing} \
+                 AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
+                 AND c.billing_id = t.billing_id)"
+            ),
+            C4 => format!(
+                "SELECT 'warmup_analytics#' || t.id AS key FROM warmup_analytics t WHERE {valid_billing} \
+                 AND NOT EXISTS (SELECT 1 FROM mailbox_analytics m WHERE m.mailbox_id = t.mailbox_id \
+                 AND m.billing_id = t.billing_id AND m.company_id = t.company_id)"
+            ),
+            C5 => [
+                ("billing_analytics", "tenant_id, period_start"),
+                ("campaign_analytics", "campaign_id, billing_id"),
+                ("sequence_step_analytics", "step_id, campaign_id, billing_id"),
+                ("lead_analytics", "lead_id, campaign_id, billing_id"),
+                ("mailbox_analytics", "mailbox_id, billing_id"),
+                ("warmup_analytics", "mailbox_id, billing_id"),
+            ]
+            .map(|(t, grain)| {
+                format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
+            })
+            .join("\nUNION ALL\n"),
+            C6 => "SELECT 'campaign ' || campaign_id AS key FROM ( \
+                   SELECT campaign_id, company_id FROM campaign_analytics UNION ALL \
+                   SELECT campaign_id, company_id FROM sequence_step_analytics) x \
+                   GROUP BY campaign_id HAVING count(DISTINCT company_id) > 1 \
+                   UNION ALL \
+                   SELECT 'mailbox ' || mailbox_id FROM ( \
+                   SELECT mailbox_id, company_id FROM mailbox_analytics UNION ALL \
+                   SELECT mailbox_id, company_id FROM warmup_analytics) x \
+                   GROUP BY mailbox_id HAVING count(DISTINCT company_id) > 1".into(),
+            D1 | D2 => {
+                let child = if self == D1 { "sequence_step_analytics" } else { "lead_analytics" };
+                format!(
+                    "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                     LEFT JOIN (SELECT {}) s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
+                     WHERE {}",
+                    sums(&format!(", campaign_id, billing_id FROM {child} GROUP BY campaign_id, billing_id")),
+                    differs("t", "s")
+                )
+            }
+            D3 => {
+                let agg = |table: &str| {
+                    format!(
+                        "SELECT {}",
+                        sums(&format!(", company_id, billing_id FROM {table} GROUP BY company_id, billing_id"))
+                    )
+                };
+                let plus: Vec<String> = COUNTERS
+                    .iter()
+                    .map(|c| format!("coalesce(c.{c}, 0) + coalesce(w.{c}, 0) AS {c}"))
+                    .collect();
+                format!(
+                    "SELECT 'company ' || coalesce(m.company_id, e.company_id) || ' billing ' || coalesce(m.billing_id, e.billing_id) AS key \
+                     FROM ({}) m FULL JOIN ( \
+                       SELECT coalesce(c.company_id, w.company_id) AS company_id, coalesce(c.billing_id, w.billing_id) AS billing_id, {} \
+                       FROM ({}) c FULL JOIN ({}) w ON w.company_id = c.company_id AND w.billing_id = c.billing_id \
+                     ) e ON e.company_id = m.company_id AND e.billing_id = m.billing_id \
+                     WHERE {}",
+                    agg("mailbox_analytics"),
+                    plus.join(", "),
+                    agg("campaign_analytics"),
+                    agg("warmup_analytics"),
+                    {
+                        let left: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(m.{c}, 0)")).collect();
+                        let right: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(e.{c}, 0)")).collect();
+                        format!("({}) IS DISTINCT FROM ({})", left.join(", "), right.join(", "))
+                    }
+                )
+            }
+            D4 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                   LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+                   ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
+                   WHERE t.completed_leads > coalesce(l.n, 0)".into(),
+            E1 => format!(
+                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t \
+                 LEFT JOIN (SELECT campaign_id, count(DISTINCT {}) AS n FROM sequence_step_analytics GROUP BY campaign_id) p \
+                 ON p.campaign_id = t.campaign_id WHERE t.sent > coalesce(p.n, 0)",
+                crate::ids::STEP_POSITION_SQL
+            ),
+            S1 => "SELECT 'lead_analytics#' || id AS key FROM lead_analytics WHERE NOT coalesce(CASE status \
+                   WHEN 'replied' THEN replied >= 1 \
+                   WHEN 'bounced' THEN bounced >= 1 \
+                   WHEN 'unsubscribed' THEN unsubscribed >= 1 \
+                   WHEN 'spam_reported' THEN spam_complaints >= 1 \
+                   WHEN 'active' THEN replied + bounced + unsubscribed + spam_complaints = 0 \
+                   WHEN 'completed' THEN replied + bounced + unsubscribed + spam_complaints = 0 \
+                   ELSE false END, false)".into(),
+            S2 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                   LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+                   ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
+                   WHERE t.status = 'completed' AND t.completed_leads IS DISTINCT FROM coalesce(l.n, 0)".into(),
+            S3 => "SELECT 'mailbox_analytics#' || m.id AS key FROM mailbox_analytics m \
+                   LEFT JOIN warmup_analytics w ON w.mailbox_id = m.mailbox_id AND w.billing_id = m.billing_id \
+                   WHERE CASE WHEN w.id IS NULL THEN false \
+                   WHEN m.warmup_status = 'paused' THEN true \
+                   WHEN m.warmup_status = 'warming' THEN NOT coalesce(w.progress_percentage < 100, false) \
+                   WHEN m.warmup_status = 'warmed' THEN NOT coalesce(w.progress_percentage = 100, false) \
+                   ELSE true END".into(),
+        }
+    }
+}
+
+/// A billing usage column compared with an aggregate of its children, where B3 holds.
+fn usage(column: &str, aggregate: &str) -> String {
+    format!(
+        "SELECT 'billing_analytics#' || b.id AS key FROM billing_analytics b \
+         LEFT JOIN ({aggregate}) a ON a.billing_id = b.id \
+         WHERE b.{column} >= 0 AND b.{column} <> coalesce(a.n, 0)"
+    )
+}

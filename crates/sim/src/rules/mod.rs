@@ -1,0 +1,26 @@
+//! The rules every seeded warehouse obeys, defined once ([`catalog`]) and evaluated in
+//! memory here or in SQL by the audit.
+
+pub mod breakage;
+mod catalog;
+mod memory;
+
+pub use catalog::{RuleId, ACTIVITY_TABLES, COUNTERS};
+pub use memory::evaluate;
+
+/// One broken rule, with the key of the offending row or entity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Violation {
+    /// The rule broken.
+    pub rule: RuleId,
+    /// `table#id` for a row, or a logical key such as `company t00001-c1`.
+    pub key: String,
+}
+
+/// The distinct rules among `violations`, in catalog order.
+pub fn rules_broken(violations: &[Violation]) -> Vec<RuleId> {
+    let mut rules: Vec<RuleId> = violations.iter().map(|v| v.rule).collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}

@@ -1,0 +1,133 @@
+//! Companies: workspaces with their own sending domains, mailboxes and campaigns.
+
+use rand::Rng;
+
+use crate::calendar::{Calendar, Day};
+use crate::ids;
+use crate::profile::Profile;
+use crate::rng::{self, Domain, Stream};
+use crate::world::names::{BRANDS, DOMAIN_WORDS, FIRST_NAMES, LAST_NAMES, TLDS};
+use crate::world::Campaign;
+
+/// A sending address.
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    /// The address itself, which is the `mailbox_id`.
+    pub id: String,
+    /// Index of its domain in [`Company::domains`].
+    pub domain: usize,
+    /// The day it was created and started warming up.
+    pub warmup_start: Day,
+    /// Days of warmup before it may send campaigns.
+    pub ramp_days: u32,
+}
+
+impl Mailbox {
+    /// The first day it may send campaign mail.
+    pub fn ready_day(&self) -> Day {
+        self.warmup_start + self.ramp_days as Day
+    }
+}
+
+/// A workspace inside a tenant.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// `company_id`.
+    pub id: String,
+    /// `(tenant number, company number)`: the company's stream key.
+    pub key: (u32, u32),
+    /// Sending domains.
+    pub domains: Vec<String>,
+    /// Mailboxes, in creation order.
+    pub mailboxes: Vec<Mailbox>,
+    /// Share of its mailboxes' daily limit that the company uses.
+    pub utilization: f64,
+    /// Campaigns, in launch order.
+    pub campaigns: Vec<Campaign>,
+}
+
+impl Company {
+    /// Builds company `key.1` of tenant `key.0`, alive over `[life.0, life.1)`.
+    pub fn build(
+        profile: &Profile,
+        calendar: &Calendar,
+        seed: u64,
+        tenant_id: &str,
+        key: (u32, u32),
+        agency: bool,
+        life: (Day, Day),
+    ) -> Self {
+        let mut rng = rng::stream(seed, Domain::Company, &[u64::from(key.0), u64::from(key.1)]);
+        let s = &profile.sending;
+        let id = ids::company_id(tenant_id, key.1);
+        let brand = BRANDS[rng.random_range(0..BRANDS.len())];
+
+        // A Pareto draw: most companies have a domain or two, a few have dozens.
+        let uniform: f64 = rng.random_range(f64::EPSILON..1.0);
+        let pareto = s.domains_min / uniform.powf(1.0 / s.domains_shape);
+        let boost = if agency { 1.5 } else { 1.0 };
+        let initial_domains = ((pareto * boost).floor() as u32).clamp(1, s.domains_max);
+
+        let mut company = Self {
+            id,
+            key,
+            domains: Vec::new(),
+            mailboxes: Vec::new(),
+            utilization: rng.random_range(s.utilization[0]..=s.utilization[1]),
+            campaigns: Vec::new(),
+        };
+        for _ in 0..initial_domains {
+            company.add_domain(profile, &mut rng, brand, life.0);
+        }
+        // Growth: a domain more, with fresh mailboxes that must warm up first.
+        for period in calendar.periods() {
+            let (from, to) = (period.start_day.max(life.0), period.active_end_day.min(life.1));
+            if from < to
+                && company.domains.len() < s.domains_max as usize
+                && rng.random_bool(profile.tenancy.monthly_growth)
+            {
+                let day = rng.random_range(from..to);
+                company.add_domain(profile, &mut rng, brand, day);
+            }
+        }
+        company.campaigns = Campaign::schedule(profile, calendar, &mut rng, &company, life.1);
+        company
+    }
+
+    fn add_domain(&mut self, profile: &Profile, rng: &mut Stream, brand: &str, day: Day) {
+        let s = &profile.sending;
+        let domain_no = self.domains.len();
+        let word = DOMAIN_WORDS[rng.random_range(0..DOMAIN_WORDS.len())];
+        let tld = TLDS[rng.random_range(0..TLDS.len())];
+        let (tenant_no, company_no) = self.key;
+        let domain = format!("{brand}-{word}-{tenant_no}{company_no}{domain_no}.{tld}");
+        let count = rng.random_range(s.mailboxes_per_domain[0]..=s.mailboxes_per_domain[1]);
+        let first = rng.random_range(0..FIRST_NAMES.len());
+        for i in 0..count as usize {
+            let name = FIRST_NAMES[(first + i * 7) % FIRST_NAMES.len()];
+            let local = if rng.random_bool(0.5) {
+                name.to_owned()
+            } else {
+                let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+                format!("{name}.{last}")
+            };
+            let w = &profile.warmup;
+            self.mailboxes.push(Mailbox {
+                id: format!("{local}@{domain}"),
+                domain: domain_no,
+                warmup_start: day,
+                ramp_days: rng.random_range(w.ramp_days[0]..=w.ramp_days[1]),
+            });
+        }
+        self.domains.push(domain);
+    }
+
+    /// Mailboxes allowed to send campaign mail on `day`.
+    pub fn ready_mailboxes(&self, day: Day) -> impl Iterator<Item = usize> + '_ {
+        self.mailboxes
+            .iter()
+            .enumerate()
+            .filter(move |(_, m)| m.ready_day() <= day)
+            .map(|(i, _)| i)
+    }
+}
