@@ -101,7 +101,7 @@ pub fn scrub(text: &str, url: &str) -> String {
 pub enum Error {
     /// The server did not accept a connection.
     #[error(
-        "cannot connect to PostgreSQL at {url}: {source}\n\
+        "cannot connect to PostgreSQL at {url}: {error}\n\
          Is the server running? Start the local cluster with:\n    {START_HINT}\n\
          or point TEST_DATABASE_URL / DATABASE_URL at another server."
     )]
@@ -109,7 +109,7 @@ pub enum Error {
         /// The redacted URL.
         url: String,
         /// What libpq said.
-        source: diesel::ConnectionError,
+        error: diesel::ConnectionError,
     },
     /// The URL is not a `postgres://` URL that names a database.
     #[error("invalid database URL {url}: {reason}")]
@@ -120,14 +120,14 @@ pub enum Error {
         reason: String,
     },
     /// A statement failed.
-    #[error("{action} failed on {url}: {source}")]
+    #[error("{action} failed on {url}: {error}")]
     Query {
         /// What was being done, e.g. `CREATE DATABASE "pm_test_1_0_x"`.
         action: String,
         /// The redacted URL of the connection.
         url: String,
         /// What the server said.
-        source: diesel::result::Error,
+        error: diesel::result::Error,
     },
 }
 
@@ -180,10 +180,10 @@ impl ScratchDb {
         ] {
             diesel::sql_query(&sql)
                 .execute(&mut admin)
-                .map_err(|source| Error::Query {
+                .map_err(|error| Error::Query {
                     action: sql.clone(),
                     url: redact(&admin_url),
-                    source,
+                    error,
                 })?;
         }
         Ok(Self {
@@ -235,10 +235,10 @@ impl Drop for ScratchDb {
         let dropped = connect(&self.admin_url).and_then(|mut admin| {
             diesel::sql_query(&sql)
                 .execute(&mut admin)
-                .map_err(|source| Error::Query {
+                .map_err(|error| Error::Query {
                     action: sql.clone(),
                     url: redact(&self.admin_url),
-                    source,
+                    error,
                 })
         });
         if let Err(err) = dropped {
@@ -270,9 +270,9 @@ pub fn apply_sql(conn: &mut PgConnection, origin: &str, sql: &str) {
 }
 
 fn connect(url: &str) -> Result<PgConnection, Error> {
-    PgConnection::establish(url).map_err(|source| Error::Connect {
+    PgConnection::establish(url).map_err(|error| Error::Connect {
         url: redact(url),
-        source,
+        error,
     })
 }
 
