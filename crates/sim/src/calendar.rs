@@ -84,9 +84,7 @@ impl Calendar {
     /// Index of the period containing `day`, clamped to the calendar.
     pub fn period_of(&self, day: Day) -> usize {
         let last = self.periods.len() - 1;
-        self.periods
-            .partition_point(|p| p.end_day <= day)
-            .min(last)
+        self.periods.partition_point(|p| p.end_day <= day).min(last)
     }
 
     /// Whether `day` is a weekday, when campaign mail goes out.

@@ -41,7 +41,9 @@ pub fn step_id(campaign_id: &str, position: u32, variant: Option<u32>) -> String
 /// The step position encoded in a step key, if it follows the convention.
 pub fn step_position(step_id: &str) -> Option<u32> {
     let (_, tail) = step_id.rsplit_once("-s")?;
-    let digits = tail.strip_suffix(|c: char| c.is_ascii_lowercase()).unwrap_or(tail);
+    let digits = tail
+        .strip_suffix(|c: char| c.is_ascii_lowercase())
+        .unwrap_or(tail);
     digits.parse().ok()
 }
 
@@ -136,8 +138,14 @@ mod tests {
 
     #[test]
     fn step_positions_parse_with_and_without_variant() {
-        assert_eq!(step_position(&step_id("t00001-c1-cmp001", 3, None)), Some(3));
-        assert_eq!(step_position(&step_id("t00001-c1-cmp001", 4, Some(1))), Some(4));
+        assert_eq!(
+            step_position(&step_id("t00001-c1-cmp001", 3, None)),
+            Some(3)
+        );
+        assert_eq!(
+            step_position(&step_id("t00001-c1-cmp001", 4, Some(1))),
+            Some(4)
+        );
         assert_eq!(step_position("no-position-here"), None);
     }
 

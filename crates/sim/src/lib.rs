@@ -33,6 +33,7 @@
 
 pub mod activity;
 pub mod calendar;
+pub mod columns;
 pub mod csv;
 pub mod ids;
 pub mod profile;

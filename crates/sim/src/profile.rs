@@ -330,7 +330,10 @@ impl Profile {
             ));
         }
         if crate::calendar::months_between(self.first_period, self.as_of) >= 120 {
-            return Err(invalid("as_of", "is more than ten years after first_period".into()));
+            return Err(invalid(
+                "as_of",
+                "is more than ten years after first_period".into(),
+            ));
         }
         let t = &self.tenancy;
         let s = &self.sending;
@@ -363,7 +366,10 @@ impl Profile {
             ("warmup.reply", w.reply),
         ] {
             if !(0.0..=1.0).contains(&value) {
-                return Err(invalid(field, format!("must be between 0 and 1, got {value}")));
+                return Err(invalid(
+                    field,
+                    format!("must be between 0 and 1, got {value}"),
+                ));
             }
         }
         if r.reply_first_step + r.unsubscribe + r.spam_complaint > 1.0 {
@@ -383,15 +389,23 @@ impl Profile {
             if lo < min || lo > hi {
                 return Err(invalid(
                     field,
-                    format!("must be a range [low, high] with {min} <= low <= high, got [{lo}, {hi}]"),
+                    format!(
+                        "must be a range [low, high] with {min} <= low <= high, got [{lo}, {hi}]"
+                    ),
                 ));
             }
         }
         if c.steps[1] > 9 {
-            return Err(invalid("campaigns.steps", "allows at most 9 step positions".into()));
+            return Err(invalid(
+                "campaigns.steps",
+                "allows at most 9 step positions".into(),
+            ));
         }
         if s.utilization[0] > s.utilization[1] {
-            return Err(invalid("sending.utilization", "must be a range [low, high]".into()));
+            return Err(invalid(
+                "sending.utilization",
+                "must be a range [low, high]".into(),
+            ));
         }
         if !(s.domains_min >= 1.0 && s.domains_shape > 0.0 && s.domains_max >= 1) {
             return Err(invalid(
@@ -400,7 +414,10 @@ impl Profile {
             ));
         }
         if s.daily_limit == 0 || s.daily_limit > 10_000 {
-            return Err(invalid("sending.daily_limit", "must be between 1 and 10000".into()));
+            return Err(invalid(
+                "sending.daily_limit",
+                "must be between 1 and 10000".into(),
+            ));
         }
         if !(c.concurrent_per_5_mailboxes > 0.0 && c.concurrent_per_5_mailboxes <= 50.0) {
             return Err(invalid(

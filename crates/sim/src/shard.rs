@@ -48,7 +48,11 @@ impl FromStr for Shard {
     type Err = ShardError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (i, n) = s.split_once('/').ok_or_else(|| ShardError(s.to_owned()))?;
-        let parse = |x: &str| x.trim().parse::<u32>().map_err(|_| ShardError(s.to_owned()));
+        let parse = |x: &str| {
+            x.trim()
+                .parse::<u32>()
+                .map_err(|_| ShardError(s.to_owned()))
+        };
         Shard::new(parse(i)?, parse(n)?).map_err(|_| ShardError(s.to_owned()))
     }
 }

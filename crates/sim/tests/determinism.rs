@@ -40,11 +40,21 @@ fn a_tenant_alone_equals_that_tenant_in_the_whole_run() {
     for no in [1, 7, 36] {
         let alone = sim.tenant_rows(no);
         let tenant = sim::ids::tenant_id(no);
-        let billing: Vec<_> = whole.billing.iter().filter(|r| r.new.tenant_id == tenant).cloned().collect();
+        let billing: Vec<_> = whole
+            .billing
+            .iter()
+            .filter(|r| r.new.tenant_id == tenant)
+            .cloned()
+            .collect();
         assert_eq!(alone.billing, billing);
         let lo = i64::from(no) * sim::ids::IDS_PER_TENANT;
         let hi = lo + sim::ids::IDS_PER_TENANT;
-        let leads: Vec<_> = whole.leads.iter().filter(|r| (lo..hi).contains(&r.id)).cloned().collect();
+        let leads: Vec<_> = whole
+            .leads
+            .iter()
+            .filter(|r| (lo..hi).contains(&r.id))
+            .cloned()
+            .collect();
         assert_eq!(alone.leads, leads);
     }
 }

@@ -14,7 +14,11 @@ fn dev_world_obeys_every_rule() {
     let rows = dev_world();
     assert!(rows.len() > 50_000, "dev world too small: {}", rows.len());
     let violations = evaluate(&rows);
-    assert!(violations.is_empty(), "{:#?}", &violations[..violations.len().min(20)]);
+    assert!(
+        violations.is_empty(),
+        "{:#?}",
+        &violations[..violations.len().min(20)]
+    );
 }
 
 #[test]
@@ -40,7 +44,8 @@ fn small_profile() -> impl Strategy<Value = Profile> {
             let mut p = Profile::load("dev").unwrap();
             p.tenants = tenants;
             p.first_period = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-            p.as_of = p.first_period + chrono::Months::new(months)
+            p.as_of = p.first_period
+                + chrono::Months::new(months)
                 + chrono::Days::new(u64::from(day - 1));
             p.tenancy.monthly_churn = churn;
             p.tenancy.agency_share = agencies;

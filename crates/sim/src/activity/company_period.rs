@@ -72,7 +72,10 @@ impl<'a> CompanyPeriod<'a> {
         carry: &'a mut Carry,
     ) -> Self {
         let periods = ctx.calendar.periods();
-        let stop = ctx.calendar.as_of_day().min(periods[tenant.last_period].end_day);
+        let stop = ctx
+            .calendar
+            .as_of_day()
+            .min(periods[tenant.last_period].end_day);
         Self {
             ctx,
             company,
@@ -90,7 +93,13 @@ impl<'a> CompanyPeriod<'a> {
         self.domains.iter().filter(|&&d| d).count() as i32
     }
 
-    pub(super) fn run(&mut self, rows: &mut Rows, ids: &mut RowIds, billing_id: i64, updated: DateTime<Utc>) {
+    pub(super) fn run(
+        &mut self,
+        rows: &mut Rows,
+        ids: &mut RowIds,
+        billing_id: i64,
+        updated: DateTime<Utc>,
+    ) {
         let mut out = RowSink {
             rows,
             ids,
@@ -98,11 +107,19 @@ impl<'a> CompanyPeriod<'a> {
             updated,
         };
         let index = self.period.index as usize;
-        let (due, later): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.carry.pending).into_iter().partition(|p| p.period == index);
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.carry.pending)
+            .into_iter()
+            .partition(|p| p.period == index);
         self.carry.pending = later;
         for row in due {
-            self.record_lead(&mut out, row.campaign, row.mailbox, row.lead_no, &row.emails, row.status);
+            self.record_lead(
+                &mut out,
+                row.campaign,
+                row.mailbox,
+                row.lead_no,
+                &row.emails,
+                row.status,
+            );
         }
         for campaign in 0..self.company.campaigns.len() {
             self.enrol(&mut out, campaign);
@@ -149,9 +166,19 @@ impl<'a> CompanyPeriod<'a> {
                 continue;
             }
             let pick = rng.random_range(0..ready);
-            let mailbox = self.company.ready_mailboxes(enrolled).nth(pick).unwrap_or(0);
-            let timeline =
-                simulate_lead(&mut rng, &ctx.profile.rates, ctx.calendar, campaign, enrolled, self.stop);
+            let mailbox = self
+                .company
+                .ready_mailboxes(enrolled)
+                .nth(pick)
+                .unwrap_or(0);
+            let timeline = simulate_lead(
+                &mut rng,
+                &ctx.profile.rates,
+                ctx.calendar,
+                campaign,
+                enrolled,
+                self.stop,
+            );
             if timeline.emails.is_empty() {
                 continue;
             }
@@ -402,7 +429,9 @@ fn health_score(rng: &mut rng::Stream, progress: i32, campaign: Counters) -> i32
     let bounce_rate = f64::from(campaign.bounced) / sent;
     let complaint_rate = f64::from(campaign.spam) / sent;
     let noise = f64::from(rng.random_range(-3..=3));
-    (base - 300.0 * bounce_rate - 20_000.0 * complaint_rate + noise).round().clamp(0.0, 100.0) as i32
+    (base - 300.0 * bounce_rate - 20_000.0 * complaint_rate + noise)
+        .round()
+        .clamp(0.0, 100.0) as i32
 }
 
 /// Where the period's rows go.

@@ -43,7 +43,12 @@ fn binomial(rng: &mut Stream, n: i32, p: f64) -> i32 {
 }
 
 /// Simulates `mailbox`'s warmup over the active days of `period`.
-pub fn simulate_warmup(rng: &mut Stream, w: &Warmup, mailbox: &Mailbox, period: &Period) -> WarmupPeriod {
+pub fn simulate_warmup(
+    rng: &mut Stream,
+    w: &Warmup,
+    mailbox: &Mailbox,
+    period: &Period,
+) -> WarmupPeriod {
     let from = period.start_day.max(mailbox.warmup_start);
     let to = period.active_end_day;
     let age_at_end = (to - mailbox.warmup_start).max(0);

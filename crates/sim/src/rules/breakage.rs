@@ -8,7 +8,10 @@
 //! Breakages add rows with id [`EXTRA_ID`] where a row must be added.
 
 use chrono::Duration;
-use schema::models::{CampaignStatus, LeadStatus, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics, WarmupStatus};
+use schema::models::{
+    CampaignStatus, LeadStatus, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics,
+    WarmupStatus,
+};
 
 use super::RuleId;
 use crate::ids;
@@ -40,23 +43,46 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
     match rule {
         A1 => {
             // clicked −1 on a warmup row and on its mailbox row keeps D3 in balance.
-            let Some(w) = rows.warmups.first_mut() else { return false };
+            let Some(w) = rows.warmups.first_mut() else {
+                return false;
+            };
             w.new.clicked_tracked -= 1;
             let (mailbox, billing) = (w.new.mailbox_id.clone(), w.new.billing_id);
-            mailbox_row(rows, &mailbox, billing).map(|m| m.new.clicked_tracked -= 1).is_some()
+            mailbox_row(rows, &mailbox, billing)
+                .map(|m| m.new.clicked_tracked -= 1)
+                .is_some()
         }
         A2 => lead_upward(rows, |l| l.delivered >= 1, |d, _| d.delivered = 1),
-        A3 => lead_upward(rows, |l| l.delivered >= 1, |d, l| d.opened = l.delivered - l.opened + 1),
-        A4 => lead_upward(rows, |l| l.delivered >= 1, |d, l| d.clicked = l.opened - l.clicked + 1),
-        A5 => lead_upward(rows, |l| l.status == LeadStatus::Replied, |d, l| d.replied = l.delivered),
-        A6 => first(&mut rows.mailboxes).map(|m| m.new.health_score = 101).is_some(),
+        A3 => lead_upward(
+            rows,
+            |l| l.delivered >= 1,
+            |d, l| d.opened = l.delivered - l.opened + 1,
+        ),
+        A4 => lead_upward(
+            rows,
+            |l| l.delivered >= 1,
+            |d, l| d.clicked = l.opened - l.clicked + 1,
+        ),
+        A5 => lead_upward(
+            rows,
+            |l| l.status == LeadStatus::Replied,
+            |d, l| d.replied = l.delivered,
+        ),
+        A6 => first(&mut rows.mailboxes)
+            .map(|m| m.new.health_score = 101)
+            .is_some(),
         A7 => false,
-        A8 => first(&mut rows.leads).map(|l| l.new.updated += Duration::days(40)).is_some(),
+        A8 => first(&mut rows.leads)
+            .map(|l| l.new.updated += Duration::days(40))
+            .is_some(),
         B1 => {
             // The last period of a churned tenant: its rows were aggregated after it closed,
             // so an empty period starting at its end still contains their `updated`.
             let as_of_period = rows.billing.iter().map(|b| b.new.period_end).max();
-            let Some(last) = last_periods(rows).into_iter().find(|&i| Some(rows.billing[i].new.period_end) != as_of_period) else {
+            let Some(last) = last_periods(rows)
+                .into_iter()
+                .find(|&i| Some(rows.billing[i].new.period_end) != as_of_period)
+            else {
                 return false;
             };
             let b = &mut rows.billing[last].new;
@@ -65,20 +91,38 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
         }
         B2 => {
             let lasts = last_periods(rows);
-            let Some(b) = (0..rows.billing.len()).find(|i| !lasts.contains(i)) else { return false };
+            let Some(b) = (0..rows.billing.len()).find(|i| !lasts.contains(i)) else {
+                return false;
+            };
             rows.billing[b].new.period_end += Duration::days(1);
             true
         }
-        B3 => first(&mut rows.billing).map(|b| b.new.warmups_active = -1).is_some(),
-        B4 => first(&mut rows.billing).map(|b| b.new.emails_sent += 1).is_some(),
-        B5 => first(&mut rows.billing).map(|b| b.new.campaigns_used += 1).is_some(),
-        B6 => first(&mut rows.billing).map(|b| b.new.mailboxes_used += 1).is_some(),
-        B7 => first(&mut rows.billing).map(|b| b.new.domains_used += 1).is_some(),
-        B8 => first(&mut rows.billing).map(|b| b.new.leads_used += 1).is_some(),
-        B9 => first(&mut rows.billing).map(|b| b.new.warmups_active += 1).is_some(),
+        B3 => first(&mut rows.billing)
+            .map(|b| b.new.warmups_active = -1)
+            .is_some(),
+        B4 => first(&mut rows.billing)
+            .map(|b| b.new.emails_sent += 1)
+            .is_some(),
+        B5 => first(&mut rows.billing)
+            .map(|b| b.new.campaigns_used += 1)
+            .is_some(),
+        B6 => first(&mut rows.billing)
+            .map(|b| b.new.mailboxes_used += 1)
+            .is_some(),
+        B7 => first(&mut rows.billing)
+            .map(|b| b.new.domains_used += 1)
+            .is_some(),
+        B8 => first(&mut rows.billing)
+            .map(|b| b.new.leads_used += 1)
+            .is_some(),
+        B9 => first(&mut rows.billing)
+            .map(|b| b.new.warmups_active += 1)
+            .is_some(),
         B10 => {
             // Rename one company, everywhere, to a company of another tenant.
-            let Some((from, to)) = two_companies(rows, false) else { return false };
+            let Some((from, to)) = two_companies(rows, false) else {
+                return false;
+            };
             rename_company(rows, &from, &to);
             true
         }
@@ -91,7 +135,10 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             let tenant = tenant_of_billing(rows, step.billing_id);
             let other = rows.billing.iter().find(|b| {
                 b.new.tenant_id == tenant
-                    && !rows.campaigns.iter().any(|c| c.new.campaign_id == step.campaign_id && c.new.billing_id == b.id)
+                    && !rows
+                        .campaigns
+                        .iter()
+                        .any(|c| c.new.campaign_id == step.campaign_id && c.new.billing_id == b.id)
             });
             let Some(other) = other else { return false };
             step.billing_id = other.id;
@@ -99,11 +146,15 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             true
         }),
         C3 => {
-            let Some(lead) = rows.leads.first().cloned() else { return false };
+            let Some(lead) = rows.leads.first().cloned() else {
+                return false;
+            };
             let tenant = tenant_of_billing(rows, lead.new.billing_id);
             let other = rows.billing.iter().position(|b| {
                 b.new.tenant_id == tenant
-                    && !rows.campaigns.iter().any(|c| c.new.campaign_id == lead.new.campaign_id && c.new.billing_id == b.id)
+                    && !rows.campaigns.iter().any(|c| {
+                        c.new.campaign_id == lead.new.campaign_id && c.new.billing_id == b.id
+                    })
             });
             let Some(other) = other else { return false };
             let billing = &mut rows.billing[other];
@@ -116,18 +167,36 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             rows.leads.push(Row { id: EXTRA_ID, new });
             true
         }
-        C4 => add_warmup(rows, |w| w.mailbox_id = format!("ghost@{}", ids::mailbox_domain(&w.mailbox_id))),
+        C4 => add_warmup(rows, |w| {
+            w.mailbox_id = format!("ghost@{}", ids::mailbox_domain(&w.mailbox_id))
+        }),
         C5 => add_warmup(rows, |_| {}),
         C6 => {
             // A zero mailbox row of company X's mailbox, filed under another company Y.
-            let Some((from, to)) = two_companies(rows, true) else { return false };
-            let Some(source) = rows.mailboxes.iter().find(|m| m.new.company_id == from).cloned() else {
+            let Some((from, to)) = two_companies(rows, true) else {
                 return false;
             };
-            let Some(target) = rows.mailboxes.iter().find(|m| m.new.company_id == to).map(|m| m.new.billing_id) else {
+            let Some(source) = rows
+                .mailboxes
+                .iter()
+                .find(|m| m.new.company_id == from)
+                .cloned()
+            else {
                 return false;
             };
-            let b = rows.billing.iter_mut().find(|b| b.id == target).expect("billing row of a mailbox row");
+            let Some(target) = rows
+                .mailboxes
+                .iter()
+                .find(|m| m.new.company_id == to)
+                .map(|m| m.new.billing_id)
+            else {
+                return false;
+            };
+            let b = rows
+                .billing
+                .iter_mut()
+                .find(|b| b.id == target)
+                .expect("billing row of a mailbox row");
             b.new.mailboxes_used += 1;
             b.new.domains_used += 1;
             let mut new = NewMailboxAnalytics {
@@ -141,40 +210,79 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             rows.mailboxes.push(Row { id: EXTRA_ID, new });
             true
         }
-        D1 => first_where(&mut rows.steps, |s| s.new.opened_tracked < s.new.delivered).map(|s| s.new.opened_tracked += 1).is_some(),
-        D2 => first_where(&mut rows.leads, |l| l.new.opened_tracked < l.new.delivered).map(|l| l.new.opened_tracked += 1).is_some(),
-        D3 => first_where(&mut rows.mailboxes, |m| m.new.opened_tracked < m.new.delivered).map(|m| m.new.opened_tracked += 1).is_some(),
+        D1 => first_where(&mut rows.steps, |s| s.new.opened_tracked < s.new.delivered)
+            .map(|s| s.new.opened_tracked += 1)
+            .is_some(),
+        D2 => first_where(&mut rows.leads, |l| l.new.opened_tracked < l.new.delivered)
+            .map(|l| l.new.opened_tracked += 1)
+            .is_some(),
+        D3 => first_where(&mut rows.mailboxes, |m| {
+            m.new.opened_tracked < m.new.delivered
+        })
+        .map(|m| m.new.opened_tracked += 1)
+        .is_some(),
         D4 => {
-            let Some(c) = rows.campaigns.iter().position(|c| c.new.status != CampaignStatus::Completed) else { return false };
+            let Some(c) = rows
+                .campaigns
+                .iter()
+                .position(|c| c.new.status != CampaignStatus::Completed)
+            else {
+                return false;
+            };
             let campaign = &rows.campaigns[c].new;
-            let n = rows.leads.iter().filter(|l| l.new.campaign_id == campaign.campaign_id && l.new.billing_id == campaign.billing_id).count();
+            let n = rows
+                .leads
+                .iter()
+                .filter(|l| {
+                    l.new.campaign_id == campaign.campaign_id
+                        && l.new.billing_id == campaign.billing_id
+                })
+                .count();
             rows.campaigns[c].new.completed_leads = n as i32 + 1;
             true
         }
         E1 => {
             let positions = |rows: &Rows, campaign: &str| {
-                let mut p: Vec<u32> = rows.steps.iter().filter(|s| s.new.campaign_id == campaign).filter_map(|s| ids::step_position(&s.new.step_id)).collect();
+                let mut p: Vec<u32> = rows
+                    .steps
+                    .iter()
+                    .filter(|s| s.new.campaign_id == campaign)
+                    .filter_map(|s| ids::step_position(&s.new.step_id))
+                    .collect();
                 p.sort_unstable();
                 p.dedup();
                 p.len() as i32
             };
-            let Some(lead) = rows.leads.first() else { return false };
+            let Some(lead) = rows.leads.first() else {
+                return false;
+            };
             let extra = positions(rows, &lead.new.campaign_id);
             let billing_id = lead.new.billing_id;
-            rows.billing.iter_mut().filter(|b| b.id == billing_id).for_each(|b| b.new.emails_sent += extra);
+            rows.billing
+                .iter_mut()
+                .filter(|b| b.id == billing_id)
+                .for_each(|b| b.new.emails_sent += extra);
             lead_upward(rows, |_| true, |d, _| d.sent = extra)
         }
-        S1 => first_where(&mut rows.leads, |l| l.new.status == LeadStatus::Replied).map(|l| l.new.status = LeadStatus::Completed).is_some(),
-        S2 => first_where(&mut rows.campaigns, |c| c.new.status == CampaignStatus::Active && c.new.completed_leads >= 0)
-            .map(|c| {
-                c.new.status = CampaignStatus::Completed;
-                c.new.completed_leads = 0;
-            })
+        S1 => first_where(&mut rows.leads, |l| l.new.status == LeadStatus::Replied)
+            .map(|l| l.new.status = LeadStatus::Completed)
             .is_some(),
+        S2 => first_where(&mut rows.campaigns, |c| {
+            c.new.status == CampaignStatus::Active && c.new.completed_leads >= 0
+        })
+        .map(|c| {
+            c.new.status = CampaignStatus::Completed;
+            c.new.completed_leads = 0;
+        })
+        .is_some(),
         S3 => {
-            let Some(w) = rows.warmups.first() else { return false };
+            let Some(w) = rows.warmups.first() else {
+                return false;
+            };
             let (mailbox, billing) = (w.new.mailbox_id.clone(), w.new.billing_id);
-            mailbox_row(rows, &mailbox, billing).map(|m| m.new.warmup_status = WarmupStatus::Paused).is_some()
+            mailbox_row(rows, &mailbox, billing)
+                .map(|m| m.new.warmup_status = WarmupStatus::Paused)
+                .is_some()
         }
     }
 }
@@ -187,8 +295,14 @@ fn first_where<T>(rows: &mut [Row<T>], f: impl Fn(&Row<T>) -> bool) -> Option<&m
     rows.iter_mut().find(|r| f(r))
 }
 
-fn mailbox_row<'a>(rows: &'a mut Rows, mailbox: &str, billing: i64) -> Option<&'a mut Row<NewMailboxAnalytics>> {
-    rows.mailboxes.iter_mut().find(|m| m.new.mailbox_id == mailbox && m.new.billing_id == billing)
+fn mailbox_row<'a>(
+    rows: &'a mut Rows,
+    mailbox: &str,
+    billing: i64,
+) -> Option<&'a mut Row<NewMailboxAnalytics>> {
+    rows.mailboxes
+        .iter_mut()
+        .find(|m| m.new.mailbox_id == mailbox && m.new.billing_id == billing)
 }
 
 /// A change to one lead row's counters, `delta(&mut change, &lead counters)`, added as
@@ -199,17 +313,34 @@ fn lead_upward(
     pick: impl Fn(&schema::models::NewLeadAnalytics) -> bool,
     delta: impl Fn(&mut Counters, &Counters),
 ) -> bool {
-    let Some(li) = rows.leads.iter().position(|l| pick(&l.new)) else { return false };
-    let (campaign, billing) = (rows.leads[li].new.campaign_id.clone(), rows.leads[li].new.billing_id);
+    let Some(li) = rows.leads.iter().position(|l| pick(&l.new)) else {
+        return false;
+    };
+    let (campaign, billing) = (
+        rows.leads[li].new.campaign_id.clone(),
+        rows.leads[li].new.billing_id,
+    );
     let same = |c: &str, b: i64| c == campaign && b == billing;
-    let Some(ci) = rows.campaigns.iter().position(|c| same(&c.new.campaign_id, c.new.billing_id)) else {
+    let Some(ci) = rows
+        .campaigns
+        .iter()
+        .position(|c| same(&c.new.campaign_id, c.new.billing_id))
+    else {
         return false;
     };
     let company = rows.campaigns[ci].new.company_id.clone();
-    let Some(si) = rows.steps.iter().position(|s| same(&s.new.campaign_id, s.new.billing_id)) else {
+    let Some(si) = rows
+        .steps
+        .iter()
+        .position(|s| same(&s.new.campaign_id, s.new.billing_id))
+    else {
         return false;
     };
-    let Some(mi) = rows.mailboxes.iter().position(|m| m.new.company_id == company && m.new.billing_id == billing) else {
+    let Some(mi) = rows
+        .mailboxes
+        .iter()
+        .position(|m| m.new.company_id == company && m.new.billing_id == billing)
+    else {
         return false;
     };
     let mut change = Counters::default();
@@ -240,7 +371,11 @@ fn last_periods(rows: &Rows) -> Vec<usize> {
 }
 
 fn tenant_of_billing(rows: &Rows, billing_id: i64) -> String {
-    rows.billing.iter().find(|b| b.id == billing_id).map(|b| b.new.tenant_id.clone()).unwrap_or_default()
+    rows.billing
+        .iter()
+        .find(|b| b.id == billing_id)
+        .map(|b| b.new.tenant_id.clone())
+        .unwrap_or_default()
 }
 
 /// Two companies with mailbox rows: of different tenants, or (`any_tenant`) any two.
@@ -262,15 +397,28 @@ fn rename_company(rows: &mut Rows, from: &str, to: &str) {
             *c = to.to_owned();
         }
     };
-    rows.campaigns.iter_mut().for_each(|r| fix(&mut r.new.company_id));
-    rows.steps.iter_mut().for_each(|r| fix(&mut r.new.company_id));
-    rows.mailboxes.iter_mut().for_each(|r| fix(&mut r.new.company_id));
-    rows.warmups.iter_mut().for_each(|r| fix(&mut r.new.company_id));
+    rows.campaigns
+        .iter_mut()
+        .for_each(|r| fix(&mut r.new.company_id));
+    rows.steps
+        .iter_mut()
+        .for_each(|r| fix(&mut r.new.company_id));
+    rows.mailboxes
+        .iter_mut()
+        .for_each(|r| fix(&mut r.new.company_id));
+    rows.warmups
+        .iter_mut()
+        .for_each(|r| fix(&mut r.new.company_id));
 }
 
 /// Adds a zero-counter copy of the first step row, changed by `change`.
-fn add_step(rows: &mut Rows, change: impl Fn(&Rows, &mut NewSequenceStepAnalytics) -> bool) -> bool {
-    let Some(step) = rows.steps.first() else { return false };
+fn add_step(
+    rows: &mut Rows,
+    change: impl Fn(&Rows, &mut NewSequenceStepAnalytics) -> bool,
+) -> bool {
+    let Some(step) = rows.steps.first() else {
+        return false;
+    };
     let mut new = step.new.clone();
     new.set_counters(Counters::default());
     if !change(rows, &mut new) {
@@ -283,12 +431,17 @@ fn add_step(rows: &mut Rows, change: impl Fn(&Rows, &mut NewSequenceStepAnalytic
 /// Adds a zero-counter copy of the first warmup row, changed by `change`, and counts it
 /// in its period's `warmups_active` (B9).
 fn add_warmup(rows: &mut Rows, change: impl Fn(&mut NewWarmupAnalytics)) -> bool {
-    let Some(w) = rows.warmups.first() else { return false };
+    let Some(w) = rows.warmups.first() else {
+        return false;
+    };
     let mut new = w.new.clone();
     new.set_counters(Counters::default());
     change(&mut new);
     let billing_id = new.billing_id;
-    rows.billing.iter_mut().filter(|b| b.id == billing_id).for_each(|b| b.new.warmups_active += 1);
+    rows.billing
+        .iter_mut()
+        .filter(|b| b.id == billing_id)
+        .for_each(|b| b.new.warmups_active += 1);
     rows.warmups.push(Row { id: EXTRA_ID, new });
     true
 }

@@ -11,12 +11,38 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)]
 pub enum RuleId {
-    A1, A2, A3, A4, A5, A6, A7, A8,
-    B1, B2, B3, B4, B5, B6, B7, B8, B9, B10,
-    C1, C2, C3, C4, C5, C6,
-    D1, D2, D3, D4,
+    A1,
+    A2,
+    A3,
+    A4,
+    A5,
+    A6,
+    A7,
+    A8,
+    B1,
+    B2,
+    B3,
+    B4,
+    B5,
+    B6,
+    B7,
+    B8,
+    B9,
+    B10,
+    C1,
+    C2,
+    C3,
+    C4,
+    C5,
+    C6,
+    D1,
+    D2,
+    D3,
+    D4,
     E1,
-    S1, S2, S3,
+    S1,
+    S2,
+    S3,
 }
 
 /// The five activity tables.
@@ -117,8 +143,15 @@ impl RuleId {
         // Counter tuples compared only where A1 holds (non-null, non-negative).
         let differs = |a: &str, b: &str| {
             let left: Vec<String> = COUNTERS.iter().map(|c| format!("{a}.{c}")).collect();
-            let right: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce({b}.{c}, 0)")).collect();
-            format!("({}) IS DISTINCT FROM ({})", left.join(", "), right.join(", "))
+            let right: Vec<String> = COUNTERS
+                .iter()
+                .map(|c| format!("coalesce({b}.{c}, 0)"))
+                .collect();
+            format!(
+                "({}) IS DISTINCT FROM ({})",
+                left.join(", "),
+                right.join(", ")
+            )
         };
         let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
         match self {

@@ -111,7 +111,11 @@ fn billing_rules(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
         u.domains.insert(ids::mailbox_domain(&r.new.mailbox_id));
     }
     for r in &rows.leads {
-        totals.entry(r.new.billing_id).or_default().leads.insert(&r.new.lead_id);
+        totals
+            .entry(r.new.billing_id)
+            .or_default()
+            .leads
+            .insert(&r.new.lead_id);
     }
     for r in &rows.warmups {
         totals.entry(r.new.billing_id).or_default().warmups += 1;
@@ -154,22 +158,39 @@ fn billing_rules(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
         for (i, a) in periods.iter().enumerate() {
             for b in &periods[i + 1..] {
                 let (lo, hi) = if a.id < b.id { (a, b) } else { (b, a) };
-                if lo.new.period_start < hi.new.period_end && hi.new.period_start < lo.new.period_end {
+                if lo.new.period_start < hi.new.period_end
+                    && hi.new.period_start < lo.new.period_end
+                {
                     v(RuleId::B2, key("billing_analytics", lo.id));
                 }
             }
         }
     }
-    let tenant_of: HashMap<i64, &str> =
-        rows.billing.iter().map(|r| (r.id, r.new.tenant_id.as_str())).collect();
+    let tenant_of: HashMap<i64, &str> = rows
+        .billing
+        .iter()
+        .map(|r| (r.id, r.new.tenant_id.as_str()))
+        .collect();
     let mut tenants: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
     let companies = rows
         .campaigns
         .iter()
         .map(|r| (r.new.company_id.as_str(), r.new.billing_id))
-        .chain(rows.steps.iter().map(|r| (r.new.company_id.as_str(), r.new.billing_id)))
-        .chain(rows.mailboxes.iter().map(|r| (r.new.company_id.as_str(), r.new.billing_id)))
-        .chain(rows.warmups.iter().map(|r| (r.new.company_id.as_str(), r.new.billing_id)));
+        .chain(
+            rows.steps
+                .iter()
+                .map(|r| (r.new.company_id.as_str(), r.new.billing_id)),
+        )
+        .chain(
+            rows.mailboxes
+                .iter()
+                .map(|r| (r.new.company_id.as_str(), r.new.billing_id)),
+        )
+        .chain(
+            rows.warmups
+                .iter()
+                .map(|r| (r.new.company_id.as_str(), r.new.billing_id)),
+        );
     for (company, billing_id) in companies {
         if let Some(tenant) = tenant_of.get(&billing_id) {
             tenants.entry(company).or_default().insert(tenant);
@@ -201,15 +222,28 @@ fn relationships(
     let campaigns: HashMap<(&str, i64), &str> = rows
         .campaigns
         .iter()
-        .map(|r| ((r.new.campaign_id.as_str(), r.new.billing_id), r.new.company_id.as_str()))
+        .map(|r| {
+            (
+                (r.new.campaign_id.as_str(), r.new.billing_id),
+                r.new.company_id.as_str(),
+            )
+        })
         .collect();
-    for r in rows.steps.iter().filter(|r| billing.contains_key(&r.new.billing_id)) {
+    for r in rows
+        .steps
+        .iter()
+        .filter(|r| billing.contains_key(&r.new.billing_id))
+    {
         let found = campaigns.get(&(r.new.campaign_id.as_str(), r.new.billing_id));
         if found != Some(&r.new.company_id.as_str()) {
             v(RuleId::C2, key("sequence_step_analytics", r.id));
         }
     }
-    for r in rows.leads.iter().filter(|r| billing.contains_key(&r.new.billing_id)) {
+    for r in rows
+        .leads
+        .iter()
+        .filter(|r| billing.contains_key(&r.new.billing_id))
+    {
         if !campaigns.contains_key(&(r.new.campaign_id.as_str(), r.new.billing_id)) {
             v(RuleId::C3, key("lead_analytics", r.id));
         }
@@ -217,38 +251,121 @@ fn relationships(
     let mailboxes: HashMap<(&str, i64), &str> = rows
         .mailboxes
         .iter()
-        .map(|r| ((r.new.mailbox_id.as_str(), r.new.billing_id), r.new.company_id.as_str()))
+        .map(|r| {
+            (
+                (r.new.mailbox_id.as_str(), r.new.billing_id),
+                r.new.company_id.as_str(),
+            )
+        })
         .collect();
-    for r in rows.warmups.iter().filter(|r| billing.contains_key(&r.new.billing_id)) {
+    for r in rows
+        .warmups
+        .iter()
+        .filter(|r| billing.contains_key(&r.new.billing_id))
+    {
         let found = mailboxes.get(&(r.new.mailbox_id.as_str(), r.new.billing_id));
         if found != Some(&r.new.company_id.as_str()) {
             v(RuleId::C4, key("warmup_analytics", r.id));
         }
     }
 
-    duplicates(v, "billing_analytics", rows.billing.iter().map(|r| (r.id, (r.new.tenant_id.clone(), r.new.period_start.to_string()))));
-    duplicates(v, "campaign_analytics", rows.campaigns.iter().map(|r| (r.id, (r.new.campaign_id.clone(), r.new.billing_id.to_string()))));
-    duplicates(v, "sequence_step_analytics", rows.steps.iter().map(|r| (r.id, (format!("{} {}", r.new.step_id, r.new.campaign_id), r.new.billing_id.to_string()))));
-    duplicates(v, "lead_analytics", rows.leads.iter().map(|r| (r.id, (format!("{} {}", r.new.lead_id, r.new.campaign_id), r.new.billing_id.to_string()))));
-    duplicates(v, "mailbox_analytics", rows.mailboxes.iter().map(|r| (r.id, (r.new.mailbox_id.clone(), r.new.billing_id.to_string()))));
-    duplicates(v, "warmup_analytics", rows.warmups.iter().map(|r| (r.id, (r.new.mailbox_id.clone(), r.new.billing_id.to_string()))));
+    duplicates(
+        v,
+        "billing_analytics",
+        rows.billing.iter().map(|r| {
+            (
+                r.id,
+                (r.new.tenant_id.clone(), r.new.period_start.to_string()),
+            )
+        }),
+    );
+    duplicates(
+        v,
+        "campaign_analytics",
+        rows.campaigns.iter().map(|r| {
+            (
+                r.id,
+                (r.new.campaign_id.clone(), r.new.billing_id.to_string()),
+            )
+        }),
+    );
+    duplicates(
+        v,
+        "sequence_step_analytics",
+        rows.steps.iter().map(|r| {
+            (
+                r.id,
+                (
+                    format!("{} {}", r.new.step_id, r.new.campaign_id),
+                    r.new.billing_id.to_string(),
+                ),
+            )
+        }),
+    );
+    duplicates(
+        v,
+        "lead_analytics",
+        rows.leads.iter().map(|r| {
+            (
+                r.id,
+                (
+                    format!("{} {}", r.new.lead_id, r.new.campaign_id),
+                    r.new.billing_id.to_string(),
+                ),
+            )
+        }),
+    );
+    duplicates(
+        v,
+        "mailbox_analytics",
+        rows.mailboxes.iter().map(|r| {
+            (
+                r.id,
+                (r.new.mailbox_id.clone(), r.new.billing_id.to_string()),
+            )
+        }),
+    );
+    duplicates(
+        v,
+        "warmup_analytics",
+        rows.warmups.iter().map(|r| {
+            (
+                r.id,
+                (r.new.mailbox_id.clone(), r.new.billing_id.to_string()),
+            )
+        }),
+    );
 
     let mut owners: BTreeMap<String, HashSet<&str>> = BTreeMap::new();
     let campaign_owners = rows
         .campaigns
         .iter()
         .map(|r| (&r.new.campaign_id, &r.new.company_id))
-        .chain(rows.steps.iter().map(|r| (&r.new.campaign_id, &r.new.company_id)));
+        .chain(
+            rows.steps
+                .iter()
+                .map(|r| (&r.new.campaign_id, &r.new.company_id)),
+        );
     for (campaign, company) in campaign_owners {
-        owners.entry(format!("campaign {campaign}")).or_default().insert(company);
+        owners
+            .entry(format!("campaign {campaign}"))
+            .or_default()
+            .insert(company);
     }
     let mailbox_owners = rows
         .mailboxes
         .iter()
         .map(|r| (&r.new.mailbox_id, &r.new.company_id))
-        .chain(rows.warmups.iter().map(|r| (&r.new.mailbox_id, &r.new.company_id)));
+        .chain(
+            rows.warmups
+                .iter()
+                .map(|r| (&r.new.mailbox_id, &r.new.company_id)),
+        );
     for (mailbox, company) in mailbox_owners {
-        owners.entry(format!("mailbox {mailbox}")).or_default().insert(company);
+        owners
+            .entry(format!("mailbox {mailbox}"))
+            .or_default()
+            .insert(company);
     }
     for (entity, companies) in owners {
         if companies.len() > 1 {
@@ -269,7 +386,11 @@ fn duplicates<K: std::hash::Hash + Eq>(
         e.0 = e.0.min(id);
         e.1 += 1;
     }
-    let mut dupes: Vec<i64> = seen.values().filter(|(_, n)| *n > 1).map(|(id, _)| *id).collect();
+    let mut dupes: Vec<i64> = seen
+        .values()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| *id)
+        .collect();
     dupes.sort_unstable();
     for id in dupes {
         v(RuleId::C5, key(table, id));
@@ -281,17 +402,23 @@ fn aggregation(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     let mut steps: HashMap<(&str, i64), Counters> = HashMap::new();
     let mut positions: HashMap<&str, HashSet<u32>> = HashMap::new();
     for r in &rows.steps {
-        *steps.entry((&r.new.campaign_id, r.new.billing_id)).or_default() += r.new.counters();
+        *steps
+            .entry((&r.new.campaign_id, r.new.billing_id))
+            .or_default() += r.new.counters();
         if let Some(p) = ids::step_position(&r.new.step_id) {
             positions.entry(&r.new.campaign_id).or_default().insert(p);
         }
     }
     let mut leads: HashMap<(&str, i64), (Counters, i32)> = HashMap::new();
     for r in &rows.leads {
-        let e = leads.entry((&r.new.campaign_id, r.new.billing_id)).or_default();
+        let e = leads
+            .entry((&r.new.campaign_id, r.new.billing_id))
+            .or_default();
         e.0 += r.new.counters();
         e.1 += 1;
-        let allowed = positions.get(r.new.campaign_id.as_str()).map_or(0, HashSet::len);
+        let allowed = positions
+            .get(r.new.campaign_id.as_str())
+            .map_or(0, HashSet::len);
         if i64::from(r.new.sent) > allowed as i64 {
             v(RuleId::E1, key("lead_analytics", r.id));
         }
@@ -310,17 +437,29 @@ fn aggregation(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
         if r.new.completed_leads > lead_rows {
             v(RuleId::D4, key("campaign_analytics", r.id));
         }
-        companies.entry((&r.new.company_id, r.new.billing_id)).or_default().1 += own;
+        companies
+            .entry((&r.new.company_id, r.new.billing_id))
+            .or_default()
+            .1 += own;
     }
     for r in &rows.warmups {
-        companies.entry((&r.new.company_id, r.new.billing_id)).or_default().1 += r.new.counters();
+        companies
+            .entry((&r.new.company_id, r.new.billing_id))
+            .or_default()
+            .1 += r.new.counters();
     }
     for r in &rows.mailboxes {
-        companies.entry((&r.new.company_id, r.new.billing_id)).or_default().0 += r.new.counters();
+        companies
+            .entry((&r.new.company_id, r.new.billing_id))
+            .or_default()
+            .0 += r.new.counters();
     }
     for ((company, billing_id), (mailboxes, sent_by_kind)) in companies {
         if mailboxes != sent_by_kind {
-            v(RuleId::D3, format!("company {company} billing {billing_id}"));
+            v(
+                RuleId::D3,
+                format!("company {company} billing {billing_id}"),
+            );
         }
     }
 }
@@ -343,10 +482,15 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     }
     let mut lead_rows: HashMap<(&str, i64), i32> = HashMap::new();
     for r in &rows.leads {
-        *lead_rows.entry((&r.new.campaign_id, r.new.billing_id)).or_default() += 1;
+        *lead_rows
+            .entry((&r.new.campaign_id, r.new.billing_id))
+            .or_default() += 1;
     }
     for r in &rows.campaigns {
-        let n = lead_rows.get(&(r.new.campaign_id.as_str(), r.new.billing_id)).copied().unwrap_or(0);
+        let n = lead_rows
+            .get(&(r.new.campaign_id.as_str(), r.new.billing_id))
+            .copied()
+            .unwrap_or(0);
         if r.new.status == CampaignStatus::Completed && r.new.completed_leads != n {
             v(RuleId::S2, key("campaign_analytics", r.id));
         }
@@ -354,7 +498,12 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     let progress: HashMap<(&str, i64), i32> = rows
         .warmups
         .iter()
-        .map(|r| ((r.new.mailbox_id.as_str(), r.new.billing_id), r.new.progress_percentage))
+        .map(|r| {
+            (
+                (r.new.mailbox_id.as_str(), r.new.billing_id),
+                r.new.progress_percentage,
+            )
+        })
         .collect();
     for r in &rows.mailboxes {
         let Some(&p) = progress.get(&(r.new.mailbox_id.as_str(), r.new.billing_id)) else {

@@ -58,7 +58,13 @@ impl Campaign {
                 let launch_day = calendar.next_weekday(launch);
                 let enrol_days = rng.random_range(c.enrolment_days[0]..=c.enrolment_days[1]) as Day;
                 let campaign = Campaign::build(profile, rng, company, campaigns.len() as u32 + 1)
-                    .with_life(rng, profile, launch_day, launch_day + enrol_days, concurrency);
+                    .with_life(
+                        rng,
+                        profile,
+                        launch_day,
+                        launch_day + enrol_days,
+                        concurrency,
+                    );
                 launch = launch_day + enrol_days + rng.random_range(0..=14);
                 campaigns.push(campaign);
             }

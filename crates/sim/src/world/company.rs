@@ -81,7 +81,10 @@ impl Company {
         }
         // Growth: a domain more, with fresh mailboxes that must warm up first.
         for period in calendar.periods() {
-            let (from, to) = (period.start_day.max(life.0), period.active_end_day.min(life.1));
+            let (from, to) = (
+                period.start_day.max(life.0),
+                period.active_end_day.min(life.1),
+            );
             if from < to
                 && company.domains.len() < s.domains_max as usize
                 && rng.random_bool(profile.tenancy.monthly_growth)

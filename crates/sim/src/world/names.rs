@@ -16,9 +16,32 @@ pub const LAST_NAMES: &[&str] = &[
 
 /// Brand words of company domains.
 pub const BRANDS: &[&str] = &[
-    "acme", "northwind", "bluepeak", "brightlane", "cobalt", "summit", "harbor", "ironleaf",
-    "lumen", "maple", "nimbus", "orbit", "pioneer", "quartz", "redwood", "silverline", "tidal",
-    "vertex", "willow", "zenith", "atlas", "beacon", "cascade", "delta", "ember", "falcon",
+    "acme",
+    "northwind",
+    "bluepeak",
+    "brightlane",
+    "cobalt",
+    "summit",
+    "harbor",
+    "ironleaf",
+    "lumen",
+    "maple",
+    "nimbus",
+    "orbit",
+    "pioneer",
+    "quartz",
+    "redwood",
+    "silverline",
+    "tidal",
+    "vertex",
+    "willow",
+    "zenith",
+    "atlas",
+    "beacon",
+    "cascade",
+    "delta",
+    "ember",
+    "falcon",
 ];
 
 /// Second words of sending domains: cold senders keep outreach off their main domain.

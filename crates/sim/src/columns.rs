@@ -1,0 +1,254 @@
+//! The columns of each table, in table order, as one visitor interface: the CSV writer
+//! and the binary COPY encoder both read rows through it, so the column lists exist once.
+
+use std::io;
+
+use chrono::{DateTime, Utc};
+use schema::models::{
+    CampaignStatus, LeadStatus, MailboxCampaignStatus, NewBillingAnalytics, NewCampaignAnalytics,
+    NewLeadAnalytics, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics,
+    WarmupStatus,
+};
+
+use crate::ids::Table;
+
+/// Receives rows, value by value.
+pub trait ColumnSink {
+    /// A row of `columns` values starts.
+    fn begin_row(&mut self, columns: u16) -> io::Result<()>;
+    /// The row is complete.
+    fn end_row(&mut self) -> io::Result<()>;
+    /// A `BIGINT`.
+    fn int8(&mut self, v: i64) -> io::Result<()>;
+    /// An `INTEGER`.
+    fn int4(&mut self, v: i32) -> io::Result<()>;
+    /// A `TEXT`, possibly `NULL`.
+    fn text(&mut self, v: Option<&str>) -> io::Result<()>;
+    /// A `TIMESTAMPTZ`.
+    fn timestamptz(&mut self, v: DateTime<Utc>) -> io::Result<()>;
+}
+
+/// A value of one column.
+trait Value {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()>;
+}
+
+impl Value for i64 {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        sink.int8(*self)
+    }
+}
+
+impl Value for i32 {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        sink.int4(*self)
+    }
+}
+
+impl Value for String {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        sink.text(Some(self))
+    }
+}
+
+impl Value for Option<String> {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        sink.text(self.as_deref())
+    }
+}
+
+impl Value for DateTime<Utc> {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        sink.timestamptz(*self)
+    }
+}
+
+macro_rules! status_value {
+    ($($t:ty),+) => {$(
+        impl Value for $t {
+            fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+                sink.text(Some(self.as_str()))
+            }
+        }
+    )+};
+}
+status_value!(
+    CampaignStatus,
+    LeadStatus,
+    WarmupStatus,
+    MailboxCampaignStatus
+);
+
+/// A row type, with its table's columns.
+pub trait Columns {
+    /// The table.
+    const TABLE: Table;
+    /// Column names, `id` first, in table order.
+    const COLUMNS: &'static [&'static str];
+    /// Feeds `id` and then every other value, in column order, to `sink`.
+    fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()>;
+}
+
+macro_rules! columns {
+    ($t:ty, $table:expr, [$($col:ident),+]) => {
+        impl Columns for $t {
+            const TABLE: Table = $table;
+            const COLUMNS: &'static [&'static str] = &["id", $(stringify!($col)),+];
+            fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()> {
+                sink.int8(id)?;
+                $( self.$col.put(sink)?; )+
+                Ok(())
+            }
+        }
+    };
+}
+
+columns!(
+    NewBillingAnalytics,
+    Table::Billing,
+    [
+        tenant_id,
+        subscription_id,
+        emails_sent,
+        mailboxes_used,
+        domains_used,
+        campaigns_used,
+        leads_used,
+        warmups_active,
+        period_start,
+        period_end,
+        updated
+    ]
+);
+columns!(
+    NewCampaignAnalytics,
+    Table::Campaign,
+    [
+        campaign_id,
+        company_id,
+        sent,
+        delivered,
+        opened_tracked,
+        clicked_tracked,
+        replied,
+        bounced,
+        unsubscribed,
+        spam_complaints,
+        status,
+        completed_leads,
+        billing_id,
+        updated
+    ]
+);
+columns!(
+    NewMailboxAnalytics,
+    Table::Mailbox,
+    [
+        mailbox_id,
+        company_id,
+        sent,
+        delivered,
+        opened_tracked,
+        clicked_tracked,
+        replied,
+        bounced,
+        unsubscribed,
+        spam_complaints,
+        warmup_status,
+        health_score,
+        current_volume,
+        billing_id,
+        campaign_status,
+        updated
+    ]
+);
+columns!(
+    NewLeadAnalytics,
+    Table::Lead,
+    [
+        lead_id,
+        campaign_id,
+        sent,
+        delivered,
+        opened_tracked,
+        clicked_tracked,
+        replied,
+        bounced,
+        unsubscribed,
+        spam_complaints,
+        status,
+        billing_id,
+        updated
+    ]
+);
+columns!(
+    NewWarmupAnalytics,
+    Table::Warmup,
+    [
+        mailbox_id,
+        company_id,
+        sent,
+        delivered,
+        opened_tracked,
+        clicked_tracked,
+        replied,
+        bounced,
+        unsubscribed,
+        spam_complaints,
+        health_score,
+        progress_percentage,
+        billing_id,
+        updated
+    ]
+);
+columns!(
+    NewSequenceStepAnalytics,
+    Table::SequenceStep,
+    [
+        step_id,
+        campaign_id,
+        company_id,
+        sent,
+        delivered,
+        opened_tracked,
+        clicked_tracked,
+        replied,
+        bounced,
+        unsubscribed,
+        spam_complaints,
+        billing_id,
+        updated
+    ]
+);
+
+/// The column names of `table`, `id` first.
+pub fn column_names(table: Table) -> &'static [&'static str] {
+    match table {
+        Table::Billing => NewBillingAnalytics::COLUMNS,
+        Table::Campaign => NewCampaignAnalytics::COLUMNS,
+        Table::SequenceStep => NewSequenceStepAnalytics::COLUMNS,
+        Table::Lead => NewLeadAnalytics::COLUMNS,
+        Table::Mailbox => NewMailboxAnalytics::COLUMNS,
+        Table::Warmup => NewWarmupAnalytics::COLUMNS,
+    }
+}
+
+/// Feeds every row of one table of `rows` to `sink`.
+pub fn visit_table(rows: &crate::Rows, table: Table, sink: &mut dyn ColumnSink) -> io::Result<()> {
+    fn each<T: Columns>(rows: &[crate::Row<T>], sink: &mut dyn ColumnSink) -> io::Result<()> {
+        for row in rows {
+            sink.begin_row(T::COLUMNS.len() as u16)?;
+            row.new.visit(row.id, sink)?;
+            sink.end_row()?;
+        }
+        Ok(())
+    }
+    match table {
+        Table::Billing => each(&rows.billing, sink),
+        Table::Campaign => each(&rows.campaigns, sink),
+        Table::SequenceStep => each(&rows.steps, sink),
+        Table::Lead => each(&rows.leads, sink),
+        Table::Mailbox => each(&rows.mailboxes, sink),
+        Table::Warmup => each(&rows.warmups, sink),
+    }
+}
