@@ -1,8 +1,18 @@
-//! `cargo xtask`: the warehouse's developer and CI tasks.
+//! `cargo xtask`: seed, audit, export and codegen tasks for the PenguinMails warehouse.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod audit;
+mod bench;
 mod codegen;
+mod export;
+mod load;
+mod status;
+mod target;
+mod world;
 
 /// Tasks for the PenguinMails analytics warehouse.
 #[derive(Debug, Parser)]
@@ -14,24 +24,87 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
+    /// Fill a warehouse with a simulated world (default: the local dev warehouse).
+    Seed(load::SeedArgs),
+    /// Check every rule A1–E1 (and S1–S3) in SQL; fail if any is violated.
+    Audit {
+        /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Show what was seeded into a warehouse.
+    Status {
+        /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Write the rows a seed would load as `<table>.csv` files, without a database.
+    Export {
+        /// Directory to write into.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        world: world::WorldArgs,
+    },
     /// Regenerate `crates/schema/src/schema.rs` from `migrations/` with the pinned diesel_cli.
     Codegen {
         /// Fail, printing the diff, if the committed file is stale; write nothing.
         #[arg(long)]
         check: bool,
     },
+    /// Measure generation: rows/s and peak memory on one thread, dev and staging, scale 1 and 10.
+    BenchSim,
+    /// Measure loading: `seed --profile staging` against `psql \copy` of the same rows.
+    BenchSeed {
+        /// The server to create the two scratch databases on.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Profile to load.
+        #[arg(long, default_value = "staging")]
+        profile: String,
+        /// Loader connections for the seed.
+        #[arg(long, default_value_t = 3)]
+        jobs: u32,
+    },
+    /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
+    #[command(hide = true)]
+    GenerateOnly {
+        #[command(flatten)]
+        world: world::WorldArgs,
+    },
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Seed(args) => load::run(&args).map(drop),
+        Task::Audit { database_url } => audit::run(database_url.as_deref()),
+        Task::Status { database_url } => status::run(database_url.as_deref()),
+        Task::Export { out, world } => export::run(&world, &out).map(|rows| {
+            println!(
+                "wrote {} rows to {}",
+                rows.iter().sum::<u64>(),
+                out.display()
+            );
+            println!(
+                "load them into a migrated warehouse with psql:\n{}",
+                export::psql_script(&out)
+            );
+        }),
         Task::Codegen { check } => codegen::run(check),
+        Task::BenchSim => bench::sim(),
+        Task::BenchSeed {
+            database_url,
+            profile,
+            jobs,
+        } => bench::seed(database_url.as_deref(), &profile, jobs),
+        Task::GenerateOnly { world } => bench::generate_only(&world),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

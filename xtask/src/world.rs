@@ -1,0 +1,61 @@
+//! The generation options every task shares, and what they resolve to.
+
+use anyhow::{bail, Result};
+use clap::Args;
+use sha2::{Digest, Sha256};
+use sim::{Profile, Shard, Simulator};
+
+/// Which world to generate.
+#[derive(Debug, Clone, Args)]
+pub struct WorldArgs {
+    /// `dev`, `staging`, or a path to a profile TOML file.
+    #[arg(long, default_value = "dev")]
+    pub profile: String,
+    /// The seed: the same seed and profile always give the same rows.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Multiplies the number of tenants (and so every row count).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Only the tenants of shard I of N, e.g. `1/2`.
+    #[arg(long, default_value = "1/1")]
+    pub shard: Shard,
+}
+
+/// A resolved world: the simulator, the shard, and the fingerprint of (profile, seed,
+/// scale) that tells seeds apart.
+pub struct World {
+    /// The configured simulator.
+    pub sim: Simulator,
+    /// The part of the world to handle.
+    pub shard: Shard,
+    /// What `--profile` said.
+    pub profile_label: String,
+    /// The scale.
+    pub scale: f64,
+    /// Hex SHA-256 prefix of the scaled profile and the seed.
+    pub fingerprint: String,
+}
+
+impl WorldArgs {
+    /// Validates the options and builds the world; nothing is generated yet.
+    pub fn resolve(&self) -> Result<World> {
+        if !(self.scale.is_finite() && self.scale > 0.0) {
+            bail!(
+                "invalid --scale {}: it must be a number above 0",
+                self.scale
+            );
+        }
+        let profile = Profile::load(&self.profile)?.scaled(self.scale)?;
+        let canonical = toml::to_string(&profile)?;
+        let digest = Sha256::digest(format!("{canonical}\nseed = {}\n", self.seed).as_bytes());
+        let fingerprint = format!("{digest:x}")[..16].to_owned();
+        Ok(World {
+            sim: Simulator::new(profile, self.seed),
+            shard: self.shard,
+            profile_label: self.profile.clone(),
+            scale: self.scale,
+            fingerprint,
+        })
+    }
+}
