@@ -3,7 +3,7 @@
 //! Activity is simulated per day, counted from the first period's first day, so that the
 //! funnel code works with plain integers; periods translate days back to timestamps.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 
 /// Days since the first period's first day.
 pub type Day = i32;
@@ -41,6 +41,9 @@ pub struct Calendar {
     first: NaiveDate,
     as_of: NaiveDate,
     periods: Vec<Period>,
+    /// Weekday of day 0, Monday = 0: weekdays are then plain arithmetic, which matters
+    /// because every email asks.
+    first_weekday: Day,
 }
 
 impl Calendar {
@@ -68,6 +71,7 @@ impl Calendar {
             first,
             as_of,
             periods,
+            first_weekday: first.weekday().num_days_from_monday() as Day,
         }
     }
 
@@ -89,16 +93,21 @@ impl Calendar {
 
     /// Whether `day` is a weekday, when campaign mail goes out.
     pub fn is_weekday(&self, day: Day) -> bool {
-        !matches!(self.date(day).weekday(), Weekday::Sat | Weekday::Sun)
+        self.weekday(day) < 5
     }
 
     /// `day` moved forward to the next weekday, if it falls on a weekend.
     pub fn next_weekday(&self, day: Day) -> Day {
-        match self.date(day).weekday() {
-            Weekday::Sat => day + 2,
-            Weekday::Sun => day + 1,
+        match self.weekday(day) {
+            5 => day + 2,
+            6 => day + 1,
             _ => day,
         }
+    }
+
+    /// Monday = 0 … Sunday = 6.
+    fn weekday(&self, day: Day) -> Day {
+        (self.first_weekday + day).rem_euclid(7)
     }
 
     /// Weekdays in `[from, to)`.
@@ -130,5 +139,35 @@ impl Calendar {
             self.as_of
         };
         Self::midnight(batch_day) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    #[test]
+    fn weekday_arithmetic_agrees_with_the_calendar() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let cal = Calendar::new(first, NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        for day in -30..90 {
+            let weekend = matches!(cal.date(day).weekday(), Weekday::Sat | Weekday::Sun);
+            assert_eq!(cal.is_weekday(day), !weekend, "day {day}");
+            assert!(cal.is_weekday(cal.next_weekday(day)));
+        }
+    }
+
+    #[test]
+    fn the_current_period_ends_activity_at_the_as_of_day() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let cal = Calendar::new(first, NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+        let last = cal.periods().last().unwrap();
+        assert_eq!(cal.periods().len(), 3);
+        assert_eq!(
+            last.active_end_day, last.start_day,
+            "as-of on the 1st: no activity"
+        );
+        assert!(cal.updated(last) >= Calendar::midnight(last.start));
     }
 }

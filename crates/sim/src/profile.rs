@@ -199,8 +199,8 @@ impl Default for Rates {
             open: 0.52,
             open_step_decay: 0.9,
             click_of_open: 0.05,
-            reply_first_step: 0.072,
-            reply_step_decay: 0.42,
+            reply_first_step: 0.062,
+            reply_step_decay: 0.52,
             unsubscribe: 0.006,
             spam_complaint: 0.0003,
         }

@@ -18,17 +18,17 @@ pub struct Benchmark {
 pub const BENCHMARKS: [Benchmark; 7] = [
     Benchmark {
         name: "reply rate (replied / delivered)",
-        range: (0.02, 0.06),
+        range: (0.025, 0.045),
         source: "Instantly Cold Email Benchmark Report 2026: 3.43% average",
     },
     Benchmark {
         name: "first-step share of replies",
-        range: (0.45, 0.72),
+        range: (0.5, 0.66),
         source: "Instantly Cold Email Benchmark Report 2026: about 58% on step 1",
     },
     Benchmark {
         name: "bounce rate (bounced / sent)",
-        range: (0.015, 0.05),
+        range: (0.02, 0.045),
         source: "Saleshandy 2026 cold-email statistics: 3.3% average",
     },
     Benchmark {

@@ -8,7 +8,7 @@ use schema::models::{
     NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics, WarmupStatus,
 };
 
-use super::funnel::{simulate_lead, Email};
+use super::funnel::{simulate_lead, Email, SequenceEnd};
 use super::warmup::simulate_warmup;
 use super::Context;
 use crate::calendar::{Day, Period};
@@ -150,65 +150,62 @@ impl<'a> CompanyPeriod<'a> {
         ];
         let mut rng = rng::stream(ctx.seed, Domain::CampaignPeriod, &key);
         let s = &ctx.profile.sending;
+        let company = self.company;
         let per_lead = campaign.steps.len() as f64 * EMAILS_PER_STEP;
         let daily = f64::from(s.daily_limit) * self.company.utilization
             / f64::from(campaign.concurrency)
             / per_lead;
         let expected: f64 = (from..to)
             .filter(|&d| ctx.calendar.is_weekday(d))
-            .map(|d| self.company.ready_mailboxes(d).count() as f64 * daily)
+            .map(|d| company.ready_count(d) as f64 * daily)
             .sum();
         let leads = (expected + rng.random::<f64>()).floor() as u32;
+        let mut emails = Vec::with_capacity(campaign.steps.len());
         for _ in 0..leads {
             let enrolled = ctx.calendar.next_weekday(rng.random_range(from..to));
-            let ready = self.company.ready_mailboxes(enrolled).count();
+            let ready = company.ready_count(enrolled);
             if ready == 0 {
                 continue;
             }
-            let pick = rng.random_range(0..ready);
-            let mailbox = self
-                .company
-                .ready_mailboxes(enrolled)
-                .nth(pick)
-                .unwrap_or(0);
-            let timeline = simulate_lead(
+            let mailbox = company.ready_mailbox(rng.random_range(0..ready));
+            let end = simulate_lead(
                 &mut rng,
                 &ctx.profile.rates,
                 ctx.calendar,
                 campaign,
                 enrolled,
                 self.stop,
+                &mut emails,
             );
-            if timeline.emails.is_empty() {
+            if emails.is_empty() {
                 continue;
             }
             let lead_no = self.carry.next_lead;
             self.carry.next_lead += 1;
-            // Split the emails by period; the last group carries the lead's final status.
-            let mut groups: Vec<(usize, Vec<Email>)> = Vec::new();
-            for email in timeline.emails {
-                let period = ctx.calendar.period_of(email.day);
-                match groups.last_mut() {
-                    Some((p, emails)) if *p == period => emails.push(email),
-                    _ => groups.push((period, vec![email])),
-                }
-            }
-            let last = groups.len() - 1;
-            for (i, (period, emails)) in groups.into_iter().enumerate() {
-                let status = match (i == last, timeline.exit, timeline.finished) {
-                    (true, Some(exit), _) => exit,
-                    (true, None, true) => LeadStatus::Completed,
+            // One lead row per period the emails fall in; the last carries the final status.
+            let mut rest = &emails[..];
+            while let Some(first) = rest.first() {
+                let period = ctx.calendar.period_of(first.day);
+                let n = rest
+                    .iter()
+                    .take_while(|e| ctx.calendar.period_of(e.day) == period)
+                    .count();
+                let (group, tail) = rest.split_at(n);
+                rest = tail;
+                let status = match (rest.is_empty(), end) {
+                    (true, SequenceEnd::Exit(exit)) => exit,
+                    (true, SequenceEnd::Finished) => LeadStatus::Completed,
                     _ => LeadStatus::Active,
                 };
                 if period == p.index as usize {
-                    self.record_lead(out, campaign_index, mailbox, lead_no, &emails, status);
+                    self.record_lead(out, campaign_index, mailbox, lead_no, group, status);
                 } else {
                     self.carry.pending.push(PendingRow {
                         period,
                         campaign: campaign_index,
                         mailbox,
                         lead_no,
-                        emails,
+                        emails: group.to_vec(),
                         status,
                     });
                 }

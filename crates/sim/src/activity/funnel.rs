@@ -28,20 +28,22 @@ pub struct Email {
     pub outcome: Counters,
 }
 
-/// Everything a lead receives, and how its sequence ended.
-#[derive(Debug, Clone)]
-pub struct Timeline {
-    /// Emails in sending order.
-    pub emails: Vec<Email>,
-    /// The exit, if the lead left the sequence: reply, bounce, unsubscribe or complaint.
-    pub exit: Option<LeadStatus>,
-    /// Whether the sequence is over (an exit, or every step sent).
-    pub finished: bool,
+/// How a lead's sequence stands after its last email so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceEnd {
+    /// It left the sequence: reply, bounce, unsubscribe or complaint.
+    Exit(LeadStatus),
+    /// It received every step.
+    Finished,
+    /// More steps are due, but were not sent: after the as-of day, the tenant's churn or
+    /// the campaign's pause.
+    InFlight,
 }
 
-/// Simulates one lead enrolled on `enrolled`. Emails on or after `stop` (the as-of day or
-/// the tenant's churn), or after the campaign's pause, are not sent: the lead then stays
-/// in the sequence, unfinished.
+/// Simulates one lead enrolled on `enrolled`, writing its emails into `emails` (cleared
+/// first; a buffer reused across leads). Emails on or after `stop` (the as-of day or the
+/// tenant's churn), or after the campaign's pause, are not sent: the lead then stays in
+/// the sequence.
 pub fn simulate_lead(
     rng: &mut Stream,
     rates: &Rates,
@@ -49,8 +51,9 @@ pub fn simulate_lead(
     campaign: &Campaign,
     enrolled: Day,
     stop: Day,
-) -> Timeline {
-    let mut emails = Vec::with_capacity(campaign.steps.len());
+    emails: &mut Vec<Email>,
+) -> SequenceEnd {
+    emails.clear();
     let mut exit = None;
     for (position, step) in campaign.steps.iter().enumerate() {
         let day = calendar.next_weekday(enrolled + step.offset);
@@ -100,10 +103,9 @@ pub fn simulate_lead(
             break;
         }
     }
-    let finished = exit.is_some() || emails.len() == campaign.steps.len();
-    Timeline {
-        emails,
-        exit,
-        finished,
+    match exit {
+        Some(status) => SequenceEnd::Exit(status),
+        None if emails.len() == campaign.steps.len() => SequenceEnd::Finished,
+        None => SequenceEnd::InFlight,
     }
 }

@@ -23,7 +23,7 @@ use crate::rows::{Row, Rows};
 use crate::world::Tenant;
 
 pub use company_period::Carry;
-pub use funnel::{simulate_lead, Email, Timeline};
+pub use funnel::{simulate_lead, Email, SequenceEnd};
 pub use warmup::{simulate_warmup, WarmupPeriod};
 
 use company_period::CompanyPeriod;

@@ -49,6 +49,8 @@ impl Campaign {
         let Some(first_ready) = company.mailboxes.iter().map(|m| m.ready_day()).min() else {
             return Vec::new();
         };
+        // Campaigns that closed long before the calendar starts leave no rows.
+        let first_ready = first_ready.max(-90);
         let per_5 = company.mailboxes.len() as f64 / 5.0 * c.concurrent_per_5_mailboxes;
         let concurrency = (per_5.round() as u32).max(1);
         let mut campaigns = Vec::new();

@@ -44,6 +44,8 @@ pub struct Company {
     pub utilization: f64,
     /// Campaigns, in launch order.
     pub campaigns: Vec<Campaign>,
+    /// `(ready day, mailbox index)`, sorted: who may send on a day is a binary search.
+    by_ready_day: Vec<(Day, usize)>,
 }
 
 impl Company {
@@ -75,6 +77,7 @@ impl Company {
             mailboxes: Vec::new(),
             utilization: rng.random_range(s.utilization[0]..=s.utilization[1]),
             campaigns: Vec::new(),
+            by_ready_day: Vec::new(),
         };
         for _ in 0..initial_domains {
             company.add_domain(profile, &mut rng, brand, life.0);
@@ -93,6 +96,13 @@ impl Company {
                 company.add_domain(profile, &mut rng, brand, day);
             }
         }
+        company.by_ready_day = company
+            .mailboxes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.ready_day(), i))
+            .collect();
+        company.by_ready_day.sort_unstable();
         company.campaigns = Campaign::schedule(profile, calendar, &mut rng, &company, life.1);
         company
     }
@@ -125,12 +135,14 @@ impl Company {
         self.domains.push(domain);
     }
 
-    /// Mailboxes allowed to send campaign mail on `day`.
-    pub fn ready_mailboxes(&self, day: Day) -> impl Iterator<Item = usize> + '_ {
-        self.mailboxes
-            .iter()
-            .enumerate()
-            .filter(move |(_, m)| m.ready_day() <= day)
-            .map(|(i, _)| i)
+    /// How many mailboxes may send campaign mail on `day`.
+    pub fn ready_count(&self, day: Day) -> usize {
+        self.by_ready_day
+            .partition_point(|&(ready, _)| ready <= day)
+    }
+
+    /// The `k`-th mailbox (by ready day) of those counted by [`Company::ready_count`].
+    pub fn ready_mailbox(&self, k: usize) -> usize {
+        self.by_ready_day[k].1
     }
 }

@@ -1,0 +1,100 @@
+//! The `dev` world's aggregate rates fall inside the published ranges of
+//! `sim::realism::BENCHMARKS`.
+
+use sim::realism::{measure, BENCHMARKS};
+use sim::{Profile, Shard, Simulator};
+
+#[test]
+fn dev_world_rates_match_published_benchmarks() {
+    let rows = Simulator::new(Profile::load("dev").unwrap(), 1).rows(Shard::ALL);
+    let measured = measure(&rows);
+    let mut report = String::new();
+    let mut outside = 0;
+    for (b, value) in BENCHMARKS.iter().zip(measured) {
+        let ok = (b.range.0..=b.range.1).contains(&value);
+        outside += usize::from(!ok);
+        report += &format!(
+            "{} {:<46} {:>8.4} in [{}, {}]  ({})\n",
+            if ok { "ok  " } else { "FAIL" },
+            b.name,
+            value,
+            b.range.0,
+            b.range.1,
+            b.source
+        );
+    }
+    println!("{report}");
+    assert_eq!(
+        outside, 0,
+        "rates outside their benchmark ranges:\n{report}"
+    );
+}
+
+#[test]
+fn the_world_has_the_shapes_the_domain_describes() {
+    use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
+    let sim = Simulator::new(Profile::load("dev").unwrap(), 1);
+    let rows = sim.rows(Shard::ALL);
+    // Trials bill without a subscription; agencies have several companies.
+    assert!(
+        rows.billing.iter().any(|b| b.new.subscription_id.is_none()),
+        "no trial period"
+    );
+    let mut companies: Vec<(&str, &str)> = rows
+        .mailboxes
+        .iter()
+        .map(|m| {
+            (
+                m.new.company_id.split('-').next().unwrap(),
+                m.new.company_id.as_str(),
+            )
+        })
+        .collect();
+    companies.sort();
+    companies.dedup();
+    assert!(
+        companies.windows(2).any(|w| w[0].0 == w[1].0),
+        "no agency with several companies"
+    );
+    // Every status value occurs.
+    for s in CampaignStatus::ALL {
+        assert!(
+            rows.campaigns.iter().any(|r| r.new.status == *s),
+            "no campaign {s}"
+        );
+    }
+    for s in LeadStatus::ALL {
+        assert!(rows.leads.iter().any(|r| r.new.status == *s), "no lead {s}");
+    }
+    for s in WarmupStatus::ALL {
+        assert!(
+            rows.mailboxes.iter().any(|r| r.new.warmup_status == *s),
+            "no warmup_status {s}"
+        );
+    }
+    for s in MailboxCampaignStatus::ALL {
+        assert!(
+            rows.mailboxes.iter().any(|r| r.new.campaign_status == *s),
+            "no campaign_status {s}"
+        );
+    }
+    // Mailboxes are email addresses; some campaigns run across several periods.
+    assert!(rows
+        .mailboxes
+        .iter()
+        .all(|m| m.new.mailbox_id.contains('@')));
+    let mut spans: std::collections::HashMap<&str, usize> = Default::default();
+    for c in &rows.campaigns {
+        *spans.entry(&c.new.campaign_id).or_default() += 1;
+    }
+    assert!(spans.values().any(|&n| n > 1), "no campaign spans periods");
+    // Later steps reach fewer leads.
+    let sent_at = |pos: u32| -> i64 {
+        rows.steps
+            .iter()
+            .filter(|s| sim::ids::step_position(&s.new.step_id) == Some(pos))
+            .map(|s| i64::from(s.new.sent))
+            .sum()
+    };
+    assert!(sent_at(1) > sent_at(2) && sent_at(2) > sent_at(3));
+}
