@@ -1,7 +1,7 @@
 //! The warehouse to work on: its URL (flag, `DATABASE_URL`, `.env`, or the local
 //! default), connections with errors that say what to do, and never a password printed.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use url::Url;
@@ -73,10 +73,11 @@ impl Target {
     /// Connects, or explains why not.
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {
+            // libpq's message spans lines; the error is one line.
             let message = testdb::scrub(&e.to_string(), self.url.as_str());
+            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             anyhow::anyhow!(
-                "cannot connect to {self}: {}\nIs PostgreSQL running? Locally: {}",
-                message.trim(),
+                "cannot connect to {self}: {message} (is PostgreSQL running? locally: {})",
                 testdb::START_HINT
             )
         })
@@ -92,10 +93,15 @@ impl Target {
             {
                 let mut admin = self.with_database("postgres").connect()?;
                 let name = self.database().replace('"', "\"\"");
-                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                let created = match diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
                     .execute(&mut admin)
-                    .with_context(|| format!("cannot create database {name:?} on {self}"))?;
-                Ok((self.connect()?, true))
+                {
+                    Ok(_) => true,
+                    // Another seeder (a concurrent shard) created it first.
+                    Err(e) if e.to_string().contains("already exists") => false,
+                    Err(e) => bail!("cannot create database {name:?} on {self}: {e}"),
+                };
+                Ok((self.connect()?, created))
             }
             Err(_) => self.connect().map(|c| (c, false)),
         }

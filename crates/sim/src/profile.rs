@@ -49,10 +49,12 @@ pub struct Profile {
     /// Tenants at scale 1.
     pub tenants: u32,
     /// The first billing period: the 1st of a month.
+    #[serde(deserialize_with = "date")]
     pub first_period: NaiveDate,
     /// The simulated "today": activity stops at the start of this day, and the month
     /// that contains it is the last (current) period. On the 1st, that period has no
     /// activity at all.
+    #[serde(deserialize_with = "date")]
     pub as_of: NaiveDate,
     /// Who the tenants are and how they come and go.
     #[serde(default)]
@@ -69,6 +71,23 @@ pub struct Profile {
     /// Warmup ramps and warmup-network engagement.
     #[serde(default)]
     pub warmup: Warmup,
+}
+
+/// A date written either as a TOML date (`2026-01-01`) or as a string (`"2026-01-01"`).
+fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Written::deserialize(d)? {
+        Written::Toml(dt) => dt.to_string(),
+        Written::Text(s) => s,
+    };
+    text.parse().map_err(|_| {
+        serde::de::Error::custom(format!("expected a date like 2026-01-01, got {text:?}"))
+    })
 }
 
 /// Tenant mix and lifecycle.
@@ -264,12 +283,21 @@ impl Profile {
 
     /// Parses and validates profile TOML; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ProfileError> {
-        let profile: Profile = toml::from_str(text).map_err(|e| ProfileError::Parse {
+        let parse_error = |message: String| ProfileError::Parse {
             origin: origin.to_owned(),
-            message: e.message().to_owned()
-                + &e.span()
-                    .map(|s| format!(" (at `{}`)", text[s].trim()))
-                    .unwrap_or_default(),
+            message,
+        };
+        let document =
+            toml::Deserializer::parse(text).map_err(|e| parse_error(e.message().to_owned()))?;
+        // The path names the offending key even for type errors (`tenants = -1`).
+        let profile: Profile = serde_path_to_error::deserialize(document).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().message().to_owned();
+            parse_error(if path == "." {
+                message
+            } else {
+                format!("`{path}`: {message}")
+            })
         })?;
         profile.validate(origin)?;
         Ok(profile)
@@ -432,5 +460,50 @@ impl Profile {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(toml: &str) -> String {
+        Profile::parse(toml, "test.toml").unwrap_err().to_string()
+    }
+
+    const BASE: &str = "name = \"t\"\ntenants = 3\nfirst_period = 2026-01-01\nas_of = 2026-03-15\n";
+
+    #[test]
+    fn built_in_profiles_are_valid() {
+        for name in ["dev", "staging"] {
+            Profile::load(name).unwrap();
+        }
+        Profile::parse(BASE, "base").unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert!(error(&format!("{BASE}colour = 3")).contains("colour"));
+        assert!(error(&format!("{BASE}[rates]\nbounce = 0.1")).contains("bounce"));
+        assert!(error(&BASE.replace("tenants = 3", "tenants = -4")).contains("`tenants`"));
+        assert!(error(&BASE.replace("tenants = 3", "tenants = 0")).contains("`tenants`"));
+        assert!(
+            error(&BASE.replace("as_of = 2026-03-15", "as_of = 2025-12-31")).contains("`as_of`")
+        );
+        assert!(error(&BASE.replace("2026-01-01", "2026-01-05")).contains("`first_period`"));
+        assert!(error(&format!("{BASE}[rates]\nopen = 1.5")).contains("`rates.open`"));
+        assert!(error(&format!("{BASE}[campaigns]\nsteps = [4, 2]")).contains("`campaigns.steps`"));
+        assert!(error("name = \"t\"\ntenants = 3\nas_of = 2026-03-15\n").contains("first_period"));
+        assert!(error("tenants = [").contains("test.toml"));
+    }
+
+    #[test]
+    fn scale_multiplies_tenants_and_rejects_nonsense() {
+        let p = Profile::parse(BASE, "base").unwrap();
+        assert_eq!(p.scaled(10.0).unwrap().tenants, 30);
+        assert_eq!(p.scaled(0.01).unwrap().tenants, 1);
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(p.scaled(bad).unwrap_err().to_string().contains("`scale`"));
+        }
     }
 }
