@@ -81,12 +81,12 @@ pub fn sim() -> Result<()> {
 }
 
 /// `bench-seed`.
-pub fn seed(database_url: Option<&str>, profile: &str, jobs: u32) -> Result<()> {
+pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) -> Result<()> {
     let server = Target::resolve(database_url)?;
     let pid = std::process::id();
     let seeded = server.with_database(&format!("pm_bench_seed_{pid}"));
     let copied = server.with_database(&format!("pm_bench_copy_{pid}"));
-    let result = compare(&seeded, &copied, profile, jobs);
+    let result = compare(&seeded, &copied, profile, scale, jobs);
     for db in [&seeded, &copied] {
         let mut admin = server.with_database("postgres").connect()?;
         use diesel::RunQueryDsl;
@@ -99,11 +99,11 @@ pub fn seed(database_url: Option<&str>, profile: &str, jobs: u32) -> Result<()> 
     result
 }
 
-fn compare(seeded: &Target, copied: &Target, profile: &str, jobs: u32) -> Result<()> {
+fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u32) -> Result<()> {
     let world = WorldArgs {
         profile: profile.to_owned(),
         seed: 1,
-        scale: 1.0,
+        scale,
         shard: sim::Shard::ALL,
     };
     // (a) the seeder, into a database it creates and migrates itself.

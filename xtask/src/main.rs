@@ -67,6 +67,9 @@ enum Task {
         /// Profile to load.
         #[arg(long, default_value = "staging")]
         profile: String,
+        /// Scale of the profile.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
         /// Loader connections for the seed.
         #[arg(long, default_value_t = 3)]
         jobs: u32,
