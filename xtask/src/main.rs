@@ -104,8 +104,9 @@ fn main() -> ExitCode {
         Task::BenchSeed {
             database_url,
             profile,
+            scale,
             jobs,
-        } => bench::seed(database_url.as_deref(), &profile, jobs),
+        } => bench::seed(database_url.as_deref(), &profile, scale, jobs),
         Task::GenerateOnly { world } => bench::generate_only(&world),
     };
     match result {
