@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error::DatabaseError};
 use diesel::sql_types::Bool;
 use url::Url;
 
@@ -97,8 +98,18 @@ impl Target {
                     .execute(&mut admin)
                 {
                     Ok(_) => true,
-                    // Another seeder (a concurrent shard) created it first.
-                    Err(e) if e.to_string().contains("already exists") => false,
+                    // Another seeder (a concurrent shard) created it first: "already
+                    // exists" once its CREATE committed, a unique violation on
+                    // pg_database while both were in flight.
+                    Err(e)
+                        if e.to_string().contains("already exists")
+                            || matches!(
+                                e,
+                                DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+                            ) =>
+                    {
+                        false
+                    }
                     Err(e) => bail!("cannot create database {name:?} on {self}: {e}"),
                 };
                 Ok((self.connect()?, created))
