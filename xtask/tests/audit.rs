@@ -1,0 +1,85 @@
+//! `cargo xtask audit` against deliberately broken warehouses: the same breakages the
+//! in-memory evaluator is tested with, loaded with `psql \copy`, each caught as exactly
+//! its own rule.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use common::*;
+use sim::ids::Table;
+use sim::rules::{breakage, RuleId};
+use sim::{Profile, Rows, Shard, Simulator};
+
+/// A small dev world that still has everything each breakage needs.
+fn good_world() -> Rows {
+    let mut profile = Profile::load("dev").unwrap();
+    profile.tenants = 6;
+    Simulator::new(profile, 7).rows(Shard::ALL)
+}
+
+/// Replaces the six tables' content of `db` with `rows`, foreign keys not enforced.
+fn load(db: &ScratchDb, rows: &Rows, dir: &Path) {
+    let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+    exec(db, &format!("TRUNCATE {}", names.join(", ")));
+    for t in Table::ALL {
+        let path = dir.join(format!("{}.csv", t.name()));
+        let mut file = BufWriter::new(File::create(&path).unwrap());
+        sim::csv::write_table(rows, t, true, &mut file).unwrap();
+        file.flush().unwrap();
+    }
+    psql_copy(db, dir, true);
+}
+
+/// The rule codes on the audit's FAIL lines.
+fn failed_rules(run: &Run) -> BTreeSet<String> {
+    run.stdout()
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            let code = words.next()?;
+            (words.next()? == "FAIL").then(|| code.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_clean_world_audits_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::migrated("audit_clean");
+    load(&db, &good_world(), dir.path());
+    assert_audit_clean(&db);
+}
+
+#[test]
+fn each_breakage_fails_exactly_its_rule() {
+    let good = good_world();
+    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::migrated("audit_broken");
+    for rule in RuleId::ALL {
+        let mut rows = good.clone();
+        if let Some(sql) = breakage::sql_only(rule) {
+            assert!(!breakage::break_rows(&mut rows, rule), "{rule:?}");
+            load(&db, &good, dir.path());
+            exec(&db, sql);
+        } else {
+            assert!(
+                breakage::break_rows(&mut rows, rule),
+                "the world lacks what breaking {rule:?} needs"
+            );
+            load(&db, &rows, dir.path());
+        }
+        let run = audit(&db);
+        assert!(
+            !run.output.status.success(),
+            "{rule:?} went unnoticed: {run}"
+        );
+        let expected = BTreeSet::from([rule.code()]);
+        assert_eq!(failed_rules(&run), expected, "breaking {rule:?}: {run}");
+        let summary = format!("1 of {} rules violated", RuleId::ALL.len());
+        assert!(run.stderr().contains(&summary), "{run}");
+    }
+}
