@@ -15,7 +15,7 @@ use sim::ids::Table;
 use crate::world::World;
 
 /// Serialises ledger set-up, checks and resets between concurrent seeders.
-const LOCK_KEY: i64 = 0x5045_4e47_5549_4e; // "PENGUIN"
+const LOCK_KEY: i64 = 0x0050_454e_4755_494e; // "PENGUIN"
 
 const DDL: &str = "
 CREATE SCHEMA IF NOT EXISTS pm_seed;
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS pm_seed.runs (
     id           BIGSERIAL PRIMARY KEY,
     fingerprint  TEXT NOT NULL,
     profile      TEXT NOT NULL,
-    seed         BIGINT NOT NULL,
+    seed         TEXT NOT NULL,
     scale        DOUBLE PRECISION NOT NULL,
     shard        TEXT NOT NULL,
     tool_version TEXT NOT NULL,
@@ -49,13 +49,18 @@ pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Creates the ledger if it is missing.
-pub fn ensure(conn: &mut PgConnection) -> Result<()> {
-    conn.transaction(|conn| {
-        lock(conn)?;
-        conn.batch_execute(DDL)
-    })?;
-    Ok(())
+/// Whether the ledger exists.
+fn exists(conn: &mut PgConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        e: bool,
+    }
+    Ok(
+        diesel::sql_query("SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS e")
+            .get_result::<Exists>(conn)?
+            .e,
+    )
 }
 
 #[derive(QueryableByName)]
@@ -68,8 +73,8 @@ struct Count {
 struct Other {
     #[diesel(sql_type = Text)]
     profile: String,
-    #[diesel(sql_type = BigInt)]
-    seed: i64,
+    #[diesel(sql_type = Text)]
+    seed: String,
     #[diesel(sql_type = Double)]
     scale: f64,
 }
@@ -94,19 +99,25 @@ pub struct Loaded {
 }
 
 /// Checks, under the ledger lock, that the warehouse holds nothing but earlier parts of
-/// this same seed; then, unless the shard is complete already, records the start of a
-/// run. Returns what is already loaded and the run's id (`None`: nothing to do).
+/// this same seed; then, unless the shard is complete already, creates the ledger if
+/// needed and records the start of a run. A refusal writes nothing. Returns what is
+/// already loaded and the run's id (`None`: nothing to do).
 pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
     // One snapshot for the ledger and the counts, though other shards commit meanwhile.
     conn.build_transaction().repeatable_read().run(|conn| {
         lock(conn)?;
-        let others: Vec<Other> = diesel::sql_query(
+        let ledger = exists(conn)?;
+        let others: Vec<Other> = if !ledger {
+            Vec::new()
+        } else {
+            diesel::sql_query(
             "SELECT profile, seed, scale FROM pm_seed.runs WHERE fingerprint <> $1 \
              UNION SELECT r.profile, r.seed, r.scale FROM pm_seed.tenants t JOIN pm_seed.runs r USING (fingerprint) \
              WHERE t.fingerprint <> $1 LIMIT 1",
         )
-        .bind::<Text, _>(&world.fingerprint)
-        .load(conn)?;
+            .bind::<Text, _>(&world.fingerprint)
+            .load(conn)?
+        };
         if let Some(o) = others.first() {
             bail!(
                 "the warehouse holds another seed (profile {}, seed {}, scale {}): \
@@ -116,7 +127,14 @@ pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i
                 o.scale
             );
         }
-        let loaded = loaded(conn, &world.fingerprint)?;
+        let loaded = if ledger {
+            loaded(conn, &world.fingerprint)?
+        } else {
+            Loaded {
+                tenants: Vec::new(),
+                rows: [0; 6],
+            }
+        };
         let present = table_counts(conn)?;
         let foreign: Vec<String> = Table::ALL
             .iter()
@@ -135,13 +153,14 @@ pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i
         if complete {
             return Ok((loaded, None));
         }
+        conn.batch_execute(DDL)?;
         let run: i64 = diesel::sql_query(
             "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at) \
              VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id AS n",
         )
         .bind::<Text, _>(&world.fingerprint)
         .bind::<Text, _>(&world.profile_label)
-        .bind::<BigInt, _>(world.sim.seed() as i64)
+        .bind::<Text, _>(world.sim.seed().to_string())
         .bind::<Double, _>(world.scale)
         .bind::<Text, _>(world.shard.to_string())
         .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
@@ -245,8 +264,8 @@ pub struct RunRecord {
     #[diesel(sql_type = Text)]
     pub profile: String,
     /// Seed.
-    #[diesel(sql_type = BigInt)]
-    pub seed: i64,
+    #[diesel(sql_type = Text)]
+    pub seed: String,
     /// Scale.
     #[diesel(sql_type = Double)]
     pub scale: f64,
@@ -272,15 +291,7 @@ pub struct RunRecord {
 
 /// Every recorded run, oldest first; empty if the ledger does not exist.
 pub fn runs(conn: &mut PgConnection) -> QueryResult<Vec<RunRecord>> {
-    #[derive(QueryableByName)]
-    struct Exists {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        e: bool,
-    }
-    let exists = diesel::sql_query("SELECT to_regclass('pm_seed.runs') IS NOT NULL AS e")
-        .get_result::<Exists>(conn)?
-        .e;
-    if !exists {
+    if !exists(conn)? {
         return Ok(Vec::new());
     }
     diesel::sql_query(

@@ -75,7 +75,6 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         eprintln!("created database {}", target.database());
     }
     migrate(&mut conn)?;
-    ledger::ensure(&mut conn)?;
     if args.reset {
         let removed = ledger::reset(&mut conn)?;
         let listed: Vec<String> = Table::ALL
@@ -124,7 +123,7 @@ fn migrate(conn: &mut PgConnection) -> Result<()> {
     let applied = conn
         .transaction(|conn| {
             ledger::lock(conn)?;
-            schema::run_migrations(conn).map_err(|e| diesel::result::Error::QueryBuilderError(e))
+            schema::run_migrations(conn).map_err(diesel::result::Error::QueryBuilderError)
         })
         .context("applying migrations failed")?;
     for version in applied {

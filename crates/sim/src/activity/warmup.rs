@@ -29,7 +29,7 @@ fn daily_volume(w: &Warmup, mailbox: &Mailbox, age: Day) -> i32 {
     let ramp = mailbox.ramp_days as Day;
     if age < ramp {
         let span = (w.peak_volume - w.start_volume) as Day;
-        (w.start_volume as Day + span * age / ramp) as i32
+        w.start_volume as Day + span * age / ramp
     } else {
         w.maintenance_volume as i32
     }
