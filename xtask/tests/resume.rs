@@ -129,3 +129,12 @@ fn concurrent_shards_into_a_missing_database_add_up_to_the_whole() {
     assert_same_content(&db, &whole, "shards 1/2 + 2/2 against the whole");
     assert_audit_clean(&db);
 }
+
+#[test]
+fn the_number_of_loader_connections_does_not_change_the_rows() {
+    let one = ScratchDb::new("jobs_one");
+    let many = ScratchDb::new("jobs_many");
+    seed(&one, &["--jobs", "1"]);
+    seed(&many, &["--jobs", "5"]);
+    assert_same_content(&many, &one, "--jobs 5 against --jobs 1");
+}
