@@ -101,7 +101,7 @@ fn compare(committed: &str, generated: &str) -> Result<()> {
 }
 
 /// The workspace root: the parent of this package's directory.
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask sits inside the workspace")

@@ -9,6 +9,7 @@ mod audit;
 mod bench;
 mod codegen;
 mod export;
+mod fixtures;
 mod load;
 mod status;
 mod target;
@@ -57,6 +58,12 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Regenerate `fixtures/` (six CSV files and a manifest) from `fixtures/profile.toml`.
+    Fixtures {
+        /// Fail, naming each stale file, if the committed fixtures would change; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Measure generation: rows/s and peak memory on one thread, dev and staging, scale 1 and 10.
     BenchSim,
     /// Measure loading: `seed --profile staging` against `psql \copy` of the same rows.
@@ -100,6 +107,7 @@ fn main() -> ExitCode {
             );
         }),
         Task::Codegen { check } => codegen::run(check),
+        Task::Fixtures { check } => fixtures::run(check),
         Task::BenchSim => bench::sim(),
         Task::BenchSeed {
             database_url,
