@@ -2,10 +2,11 @@
 //! dataset that other projects' tests load with `schema::fixtures::load`.
 //!
 //! The world is `fixtures/profile.toml` simulated with [`SEED`], a seed picked because
-//! its world shows every edge case the domain rules allow (the schema crate's
-//! `fixtures_cover_every_edge_case` test asserts that from the CSV text). The task writes
-//! one `<table>.csv` per table, in `COPY … CSV HEADER` form, and `manifest.toml`, which
-//! records the profile, the seed, the rows per table and the content hash.
+//! its world shows every edge case the domain rules allow (the schema crate's test
+//! `fixtures_cover_every_edge_case_and_status_value` asserts that from the CSV text).
+//! The task writes one `<table>.csv` per table, in `COPY … CSV HEADER` form, and
+//! `manifest.toml`, which records the profile, the seed, the rows per table and the
+//! content hash.
 //!
 //! Changed files are written under temporary names and renamed once all are written, so
 //! an interrupted run leaves no half-written file. With `--check` nothing is written, and

@@ -54,11 +54,16 @@
 //!
 //! `examples/campaigns_by_period.rs` runs the same query end to end against a scratch
 //! database.
+//!
+//! # Fixtures
+//!
+//! [`fixtures`] loads a small deterministic dataset that covers every edge case, for tests.
 #![warn(missing_docs)]
 
 use diesel::pg::PgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub mod fixtures;
 pub mod models;
 #[allow(missing_docs)]
 pub mod schema;
