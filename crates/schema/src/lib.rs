@@ -55,9 +55,12 @@
 //! `examples/campaigns_by_period.rs` runs the same query end to end against a scratch
 //! database.
 //!
-//! # Fixtures
+//! # Queries and fixtures
 //!
-//! [`fixtures`] loads a small deterministic dataset that covers every edge case, for tests.
+//! [`queries`] answers the warehouse's use cases (billing usage, dashboard counts, tenant
+//! growth, campaign, mailbox, lead and A/B step performance) with typed rows;
+//! `examples/tenant_dashboard.rs` prints one tenant's dashboard with them. [`fixtures`]
+//! loads a small deterministic dataset that covers every edge case, for tests.
 #![warn(missing_docs)]
 
 use diesel::pg::PgConnection;
@@ -65,6 +68,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub mod fixtures;
 pub mod models;
+pub mod queries;
 #[allow(missing_docs)]
 pub mod schema;
 
