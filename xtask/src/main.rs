@@ -78,7 +78,7 @@ enum Task {
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
         /// Loader connections for the seed.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = load::default_jobs())]
         jobs: u32,
     },
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).

@@ -127,13 +127,14 @@ impl TenantBuffers {
         std::array::from_fn(|i| self.tables[i].len())
     }
 
-    /// Sends every table's buffered rows, billing first (children reference it), and
-    /// empties the buffers. Runs inside the caller's transaction.
-    pub fn flush(&mut self, conn: &mut PgConnection) -> Result<()> {
+    /// Sends every table's buffered rows, billing first (children reference it), adds
+    /// them to `sent`, and empties the buffers. Runs inside the caller's transaction.
+    pub fn flush(&mut self, conn: &mut PgConnection, sent: &mut [usize; 6]) -> Result<()> {
         for (i, table) in Table::ALL.into_iter().enumerate() {
             if self.tables[i].rows() == 0 {
                 continue;
             }
+            sent[i] += self.tables[i].rows();
             let data = self.tables[i].finish();
             copy(conn, table, &data)
                 .with_context(|| format!("COPY into {} failed", table.name()))?;

@@ -1,8 +1,8 @@
 //! The seed run itself.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -25,8 +25,10 @@ pub struct SeedArgs {
     /// Which world.
     #[command(flatten)]
     pub world: WorldArgs,
-    /// Loader connections (COPY streams) working side by side.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=64))]
+    /// Loader connections (COPY streams) working side by side; default: one per core.
+    /// The server's per-row work (the foreign-key check above all) is the bottleneck, so
+    /// more streams than cores only add lock contention.
+    #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
     /// Empty the six tables (and the seed ledger) first.
     #[arg(long)]
@@ -34,6 +36,11 @@ pub struct SeedArgs {
     /// Print the rows and bytes per table that would be written; touch nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// One loader connection per core.
+pub fn default_jobs() -> u32 {
+    std::thread::available_parallelism().map_or(2, |n| n.get() as u32)
 }
 
 /// What a seed run did.
@@ -52,13 +59,6 @@ impl SeedReport {
     pub fn total(&self) -> u64 {
         self.rows.iter().sum()
     }
-}
-
-/// A tenant, encoded and ready to load.
-struct Encoded {
-    no: u32,
-    tenant_id: String,
-    buffers: TenantBuffers,
 }
 
 /// Runs `cargo xtask seed`.
@@ -132,19 +132,25 @@ fn migrate(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
-/// Generates and loads `todo`: one generator, `jobs` loaders.
+/// Encoded rows a loader holds before it sends them: what bounds the seeder's memory,
+/// whatever the scale and however large one tenant is.
+const FLUSH_BYTES: usize = 4 << 20;
+
+/// Generates and loads `todo` with `jobs` loaders. Each loader takes the next tenant,
+/// simulates it period by period and streams it into its own transaction, sending a batch
+/// of COPYs whenever [`FLUSH_BYTES`] are encoded: while one loader generates, the other
+/// loaders' server backends are busy with their COPYs.
 fn load(target: &Target, world: &World, todo: &[u32], jobs: usize) -> Result<SeedReport> {
     let started = Instant::now();
     let rows: [AtomicU64; 6] = Default::default();
+    let next = AtomicUsize::new(0);
     let progress = ProgressBar::new(todo.len() as u64).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} tenants {msg} [{elapsed_precise}]")
             .expect("valid template"),
     );
-    let (send, receive) = mpsc::sync_channel::<Encoded>(jobs * 2);
-    let receive = Mutex::new(receive);
     let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
+        for _ in 0..jobs.min(todo.len()) {
             scope.spawn(|| {
                 let result = (|| -> Result<()> {
                     let mut conn = target.connect()?;
@@ -152,22 +158,11 @@ fn load(target: &Target, world: &World, todo: &[u32], jobs: usize) -> Result<See
                     // forgets the last commits only makes the next run load those tenants
                     // again; not waiting for each WAL flush keeps small tenants cheap.
                     diesel::sql_query("SET synchronous_commit = off").execute(&mut conn)?;
-                    loop {
-                        let next = receive.lock().expect("queue lock").recv();
-                        let Ok(mut tenant) = next else { return Ok(()) };
-                        let counts = tenant.buffers.rows();
-                        conn.transaction(|conn| {
-                            tenant.buffers.flush(conn)?;
-                            ledger::record_tenant(
-                                conn,
-                                &world.fingerprint,
-                                tenant.no,
-                                &tenant.tenant_id,
-                                counts,
-                            )?;
-                            anyhow::Ok(())
-                        })
-                        .with_context(|| format!("loading tenant {} failed", tenant.tenant_id))?;
+                    while first_error.lock().expect("error lock").is_none() {
+                        let Some(&no) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            return Ok(());
+                        };
+                        let counts = load_tenant(&mut conn, world, no)?;
                         for (total, n) in rows.iter().zip(counts) {
                             total.fetch_add(n as u64, Ordering::Relaxed);
                         }
@@ -176,36 +171,13 @@ fn load(target: &Target, world: &World, todo: &[u32], jobs: usize) -> Result<See
                         progress.set_message(format!("{total} rows, {rate:.0} rows/s"));
                         progress.inc(1);
                     }
+                    Ok(())
                 })();
                 if let Err(e) = result {
                     first_error.lock().expect("error lock").get_or_insert(e);
-                    // Keep the queue moving until the generator sees the error and stops.
-                    while receive.lock().expect("queue lock").recv().is_ok() {}
                 }
             });
         }
-        for &no in todo {
-            if first_error.lock().expect("error lock").is_some() {
-                break;
-            }
-            let mut activity = world.sim.tenant(no);
-            let tenant_id = activity.tenant().id.clone();
-            let mut buffers = TenantBuffers::default();
-            for period in activity.by_ref() {
-                buffers.add(&period);
-            }
-            if send
-                .send(Encoded {
-                    no,
-                    tenant_id,
-                    buffers,
-                })
-                .is_err()
-            {
-                break;
-            }
-        }
-        drop(send);
     });
     progress.finish_and_clear();
     if let Some(e) = first_error.into_inner().expect("error lock") {
@@ -216,6 +188,26 @@ fn load(target: &Target, world: &World, todo: &[u32], jobs: usize) -> Result<See
         rows: rows.map(AtomicU64::into_inner),
         elapsed: started.elapsed(),
     })
+}
+
+/// Loads tenant `no` and its ledger row in one transaction; returns its rows per table.
+fn load_tenant(conn: &mut PgConnection, world: &World, no: u32) -> Result<[usize; 6]> {
+    let mut activity = world.sim.tenant(no);
+    let tenant_id = activity.tenant().id.clone();
+    conn.transaction(|conn| -> Result<[usize; 6]> {
+        let mut buffers = TenantBuffers::default();
+        let mut counts = [0; 6];
+        for period in activity.by_ref() {
+            buffers.add(&period);
+            if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
+                buffers.flush(conn, &mut counts)?;
+            }
+        }
+        buffers.flush(conn, &mut counts)?;
+        ledger::record_tenant(conn, &world.fingerprint, no, &tenant_id, counts)?;
+        Ok(counts)
+    })
+    .with_context(|| format!("loading tenant {tenant_id} failed"))
 }
 
 /// `--dry-run`: generate and encode, count, and print.
