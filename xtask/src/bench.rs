@@ -151,16 +151,14 @@ fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u3
 
 /// Runs a psql script against `target`, stopping at the first error.
 pub fn psql(target: &Target, script: &Path) -> Result<()> {
-    let status = Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            target.secret_url(),
-            "-f",
-        ])
+    // The password goes through the environment: arguments are visible to `ps`.
+    let (url, password) = target.split_password();
+    let mut psql = Command::new("psql");
+    if let Some(password) = password {
+        psql.env("PGPASSWORD", password);
+    }
+    let status = psql
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-f"])
         .arg(script)
         .status()
         .context("cannot run psql")?;

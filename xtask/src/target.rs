@@ -71,6 +71,20 @@ impl Target {
         self.url.as_str()
     }
 
+    /// The URL without its password, and the password: for handing to another program
+    /// through its environment (`PGPASSWORD`) rather than its visible arguments.
+    pub fn split_password(&self) -> (String, Option<String>) {
+        let mut url = self.url.clone();
+        let password = url.password().map(|p| {
+            url::form_urlencoded::parse(format!("p={p}").as_bytes())
+                .next()
+                .map_or_else(|| p.to_owned(), |(_, v)| v.into_owned())
+        });
+        // Only fails for URLs that cannot have credentials, which have no password.
+        let _ = url.set_password(None);
+        (url.to_string(), password)
+    }
+
     /// Connects, or explains why not.
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {

@@ -48,7 +48,14 @@ impl WorldArgs {
         }
         let profile = Profile::load(&self.profile)?.scaled(self.scale)?;
         let canonical = toml::to_string(&profile)?;
-        let digest = Sha256::digest(format!("{canonical}\nseed = {}\n", self.seed).as_bytes());
+        let digest = Sha256::digest(
+            format!(
+                "{canonical}\nseed = {}\nsim = {}\n",
+                self.seed,
+                sim::VERSION
+            )
+            .as_bytes(),
+        );
         let fingerprint = format!("{digest:x}")[..16].to_owned();
         Ok(World {
             sim: Simulator::new(profile, self.seed),

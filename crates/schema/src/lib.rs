@@ -42,7 +42,7 @@
 //! // Each campaign's row with the billing period it belongs to.
 //! let rows: Vec<(CampaignAnalytics, BillingAnalytics)> = campaign_analytics::table
 //!     .inner_join(billing_analytics::table)
-//!     .filter(billing_analytics::tenant_id.eq("t0001"))
+//!     .filter(billing_analytics::tenant_id.eq("t00001"))
 //!     .select((CampaignAnalytics::as_select(), BillingAnalytics::as_select()))
 //!     .load(&mut conn)?;
 //! for (campaign, period) in rows {

@@ -48,7 +48,7 @@ pub fn step_position(step_id: &str) -> Option<u32> {
 }
 
 /// The SQL twin of [`step_position`], for the audit.
-pub const STEP_POSITION_SQL: &str = "substring(step_id from '-s([0-9]+)[a-z]?$')";
+pub const STEP_POSITION_SQL: &str = "substring(step_id from '-s([0-9]+)[a-z]?$')::int8";
 
 /// `t00042-c2-l000317`. Built by hand rather than with `format!`: it runs once per lead
 /// row, the hottest path of the simulator.
@@ -78,10 +78,17 @@ pub fn subscription_id(seed: u64, tenant_no: u32) -> String {
     format!("sub_{:016x}", mixed.wrapping_mul(0xD6E8_FEB8_6659_FD93))
 }
 
-/// The domain part of a mailbox address.
-pub fn mailbox_domain(mailbox_id: &str) -> &str {
-    mailbox_id.rsplit_once('@').map_or("", |(_, d)| d)
+/// The domain of a mailbox address: after the last `@`, case-folded (domains are
+/// case-insensitive). The SQL twin is [`MAILBOX_DOMAIN_SQL`].
+pub fn mailbox_domain(mailbox_id: &str) -> String {
+    mailbox_id
+        .rsplit_once('@')
+        .map_or("", |(_, d)| d)
+        .to_ascii_lowercase()
 }
+
+/// The SQL twin of [`mailbox_domain`].
+pub const MAILBOX_DOMAIN_SQL: &str = "lower(substring(mailbox_id from '[^@]*$'))";
 
 /// Hands out row ids for one tenant, one counter per table.
 #[derive(Debug, Clone)]

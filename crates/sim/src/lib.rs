@@ -45,6 +45,10 @@ pub mod world;
 
 mod shard;
 
+/// The simulator's version: part of a seed's fingerprint, so that a warehouse is never
+/// resumed with rows of another simulator.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 pub use activity::TenantActivity;
 pub use profile::{Profile, ProfileError};
 pub use rows::{Row, Rows};

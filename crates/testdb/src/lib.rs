@@ -64,15 +64,29 @@ pub fn server_url() -> String {
 
 /// `url` with its password, if any, replaced by `***`; safe to print.
 pub fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only fails for URLs that cannot have credentials, which have no password.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        Err(_) => "<unparsable database URL>".to_owned(),
+    let Ok(mut parsed) = Url::parse(url) else {
+        return "<unparsable database URL>".to_owned();
+    };
+    if parsed.password().is_some() {
+        // Only fails for URLs that cannot have credentials, which have no password.
+        let _ = parsed.set_password(Some("***"));
     }
+    // libpq also takes the password as a query parameter.
+    if parsed.query_pairs().any(|(k, _)| k == "password") {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k == "password" {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// `text` with every occurrence of `url`'s password replaced by `***`: for messages of
@@ -80,7 +94,13 @@ pub fn redact(url: &str) -> String {
 pub fn scrub(text: &str, url: &str) -> String {
     let Some(password) = Url::parse(url)
         .ok()
-        .and_then(|u| u.password().map(str::to_owned))
+        .and_then(|u| {
+            u.password().map(str::to_owned).or_else(|| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "password")
+                    .map(|(_, v)| v.into_owned())
+            })
+        })
         .filter(|p| !p.is_empty())
     else {
         return text.to_owned();
@@ -342,6 +362,16 @@ mod tests {
         );
         assert_eq!(redact(DEFAULT_SERVER_URL), DEFAULT_SERVER_URL);
         assert!(!redact("postgres://a:b c@[::1").contains("b c"));
+        let query = redact("postgres://db.internal/wh?user=bob&password=hunter22&sslmode=require");
+        assert!(!query.contains("hunter22"), "{query}");
+        assert!(
+            query.contains("sslmode=require") && query.contains("user=bob"),
+            "{query}"
+        );
+        assert_eq!(
+            scrub("bad hunter22", "postgres://h/wh?password=hunter22"),
+            "bad ***"
+        );
     }
 
     #[test]

@@ -103,9 +103,17 @@ pub struct Loaded {
 /// needed and records the start of a run. A refusal writes nothing. Returns what is
 /// already loaded and the run's id (`None`: nothing to do).
 pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
-    // One snapshot for the ledger and the counts, though other shards commit meanwhile.
+    // The lock is taken before the transaction starts, so that its snapshot (one for the
+    // ledger and the counts, though other shards commit meanwhile) sees every seeder that
+    // held the lock before.
+    diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})")).execute(conn)?;
+    let checked = check_and_start(conn, world);
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(conn)?;
+    checked
+}
+
+fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
     conn.build_transaction().repeatable_read().run(|conn| {
-        lock(conn)?;
         let ledger = exists(conn)?;
         let others: Vec<Other> = if !ledger {
             Vec::new()
@@ -221,6 +229,23 @@ pub fn finish(
     rows: [u64; 6],
 ) -> QueryResult<()> {
     conn.transaction(|conn| {
+        advance_sequences(conn)?;
+        diesel::sql_query(
+            "UPDATE pm_seed.runs SET finished_at = now(), tenants = $2, rows = $3 WHERE id = $1",
+        )
+        .bind::<BigInt, _>(run)
+        .bind::<Integer, _>(tenants as i32)
+        .bind::<Array<BigInt>, _>(rows.map(|n| n as i64).to_vec())
+        .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Moves each table's identity sequence past the largest id, so that rows inserted later
+/// by services get fresh ids. Idempotent: also run by a seed that finds nothing to do,
+/// in case the run that loaded the last tenant was killed before it finished.
+pub fn advance_sequences(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.transaction(|conn| {
         lock(conn)?;
         for t in Table::ALL {
             let name = t.name();
@@ -230,13 +255,6 @@ pub fn finish(
             ))
             .execute(conn)?;
         }
-        diesel::sql_query(
-            "UPDATE pm_seed.runs SET finished_at = now(), tenants = $2, rows = $3 WHERE id = $1",
-        )
-        .bind::<BigInt, _>(run)
-        .bind::<Integer, _>(tenants as i32)
-        .bind::<Array<BigInt>, _>(rows.map(|n| n as i64).to_vec())
-        .execute(conn)?;
         Ok(())
     })
 }

@@ -97,6 +97,7 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         .collect();
     let already = world.sim.tenants(world.shard).count() - todo.len();
     let Some(run_id) = run_id else {
+        ledger::advance_sequences(&mut conn)?;
         eprintln!(
             "nothing to do: {} already holds this seed's {already} tenants of shard {} (profile {}, seed {})",
             target.database(),

@@ -135,7 +135,7 @@ impl RuleId {
         let sums = |cols_from: &str| {
             COUNTERS
                 .iter()
-                .map(|c| format!("sum({c}) AS {c}"))
+                .map(|c| format!("sum({c}::int8) AS {c}"))
                 .collect::<Vec<_>>()
                 .join(", ")
                 + cols_from
@@ -159,7 +159,7 @@ impl RuleId {
                 let ok: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
                 format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
             }),
-            A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered + t.bounced > t.sent", key(t))),
+            A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered::int8 + t.bounced > t.sent", key(t))),
             A3 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.opened_tracked > t.delivered", key(t))),
             A4 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.clicked_tracked > t.opened_tracked", key(t))),
             A5 => each(&|t| format!(
@@ -175,7 +175,7 @@ impl RuleId {
             A7 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.billing_id IS NULL", key(t))),
             A8 => each(&|t| format!(
                 "SELECT {} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
-                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + interval '1 day', false)",
+                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + interval '24 hours', false)",
                 key(t)
             )),
             B1 => "SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT (period_start < period_end)".into(),
@@ -192,7 +192,10 @@ impl RuleId {
             B6 => usage("mailboxes_used", "SELECT billing_id, count(*) AS n FROM mailbox_analytics GROUP BY billing_id"),
             B7 => usage(
                 "domains_used",
-                "SELECT billing_id, count(DISTINCT split_part(mailbox_id, '@', 2)) AS n FROM mailbox_analytics GROUP BY billing_id",
+                &format!(
+                    "SELECT billing_id, count(DISTINCT {}) AS n FROM mailbox_analytics GROUP BY billing_id",
+                    crate::ids::MAILBOX_DOMAIN_SQL
+                ),
             ),
             B8 => usage("leads_used", "SELECT billing_id, count(DISTINCT lead_id) AS n FROM lead_analytics GROUP BY billing_id"),
             B9 => usage("warmups_active", "SELECT billing_id, count(*) AS n FROM warmup_analytics GROUP BY billing_id"),
@@ -249,7 +252,7 @@ impl RuleId {
                     "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
                      LEFT JOIN (SELECT {}) s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
                      WHERE {}",
-                    sums(&format!(", campaign_id, billing_id FROM {child} GROUP BY campaign_id, billing_id")),
+                    sums(&format!(", campaign_id, billing_id FROM {child} WHERE billing_id IS NOT NULL GROUP BY campaign_id, billing_id")),
                     differs("t", "s")
                 )
             }
@@ -257,7 +260,7 @@ impl RuleId {
                 let agg = |table: &str| {
                     format!(
                         "SELECT {}",
-                        sums(&format!(", company_id, billing_id FROM {table} GROUP BY company_id, billing_id"))
+                        sums(&format!(", company_id, billing_id FROM {table} WHERE billing_id IS NOT NULL GROUP BY company_id, billing_id"))
                     )
                 };
                 let plus: Vec<String> = COUNTERS
@@ -265,7 +268,7 @@ impl RuleId {
                     .map(|c| format!("coalesce(c.{c}, 0) + coalesce(w.{c}, 0) AS {c}"))
                     .collect();
                 format!(
-                    "SELECT 'company ' || coalesce(m.company_id, e.company_id) || ' billing ' || coalesce(m.billing_id, e.billing_id) AS key \
+                    "SELECT 'company ' || coalesce(m.company_id, e.company_id) || ' billing ' || coalesce(m.billing_id, e.billing_id)::text AS key \
                      FROM ({}) m FULL JOIN ( \
                        SELECT coalesce(c.company_id, w.company_id) AS company_id, coalesce(c.billing_id, w.billing_id) AS billing_id, {} \
                        FROM ({}) c FULL JOIN ({}) w ON w.company_id = c.company_id AND w.billing_id = c.billing_id \
@@ -297,8 +300,8 @@ impl RuleId {
                    WHEN 'bounced' THEN bounced >= 1 \
                    WHEN 'unsubscribed' THEN unsubscribed >= 1 \
                    WHEN 'spam_reported' THEN spam_complaints >= 1 \
-                   WHEN 'active' THEN replied + bounced + unsubscribed + spam_complaints = 0 \
-                   WHEN 'completed' THEN replied + bounced + unsubscribed + spam_complaints = 0 \
+                   WHEN 'active' THEN replied::int8 + bounced + unsubscribed + spam_complaints = 0 \
+                   WHEN 'completed' THEN replied::int8 + bounced + unsubscribed + spam_complaints = 0 \
                    ELSE false END, false)".into(),
             S2 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
                    LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \

@@ -52,7 +52,7 @@ fn activity_rows<T: Activity>(
         if c.to_array().iter().any(|&x| x < 0) {
             v(RuleId::A1, k());
         }
-        if c.delivered + c.bounced > c.sent {
+        if i64::from(c.delivered) + i64::from(c.bounced) > i64::from(c.sent) {
             v(RuleId::A2, k());
         }
         if c.opened > c.delivered {
@@ -209,7 +209,7 @@ struct Usage<'a> {
     campaigns: i64,
     mailboxes: i64,
     warmups: i64,
-    domains: HashSet<&'a str>,
+    domains: HashSet<String>,
     leads: HashSet<&'a str>,
 }
 
@@ -468,7 +468,10 @@ fn aggregation(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
 fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     for r in &rows.leads {
         let c = r.new.counters();
-        let exits = c.replied + c.bounced + c.unsubscribed + c.spam;
+        let exits = [c.replied, c.bounced, c.unsubscribed, c.spam]
+            .map(i64::from)
+            .iter()
+            .sum::<i64>();
         let agrees = match r.new.status {
             LeadStatus::Replied => c.replied >= 1,
             LeadStatus::Bounced => c.bounced >= 1,
