@@ -423,6 +423,15 @@ impl Profile {
                 ));
             }
         }
+        if s.mailboxes_per_domain[1] > 20 {
+            return Err(invalid(
+                "sending.mailboxes_per_domain",
+                "allows at most 20 mailboxes per domain".into(),
+            ));
+        }
+        if s.domains_max > 26 {
+            return Err(invalid("sending.domains_max", "must be at most 26".into()));
+        }
         if c.steps[1] > 9 {
             return Err(invalid(
                 "campaigns.steps",

@@ -113,7 +113,9 @@ impl Company {
         let word = DOMAIN_WORDS[rng.random_range(0..DOMAIN_WORDS.len())];
         let tld = TLDS[rng.random_range(0..TLDS.len())];
         let (tenant_no, company_no) = self.key;
-        let domain = format!("{brand}-{word}-{tenant_no}{company_no}{domain_no}.{tld}");
+        // Tenant and company numbers, then the domain as a letter: unique by construction.
+        let letter = char::from(b'a' + domain_no as u8);
+        let domain = format!("{brand}-{word}-{tenant_no}-{company_no}{letter}.{tld}");
         let count = rng.random_range(s.mailboxes_per_domain[0]..=s.mailboxes_per_domain[1]);
         let first = rng.random_range(0..FIRST_NAMES.len());
         for i in 0..count as usize {

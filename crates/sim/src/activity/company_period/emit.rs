@@ -177,11 +177,12 @@ impl CompanyPeriod<'_> {
 /// signals mailbox providers weigh most.
 fn health_score(rng: &mut rng::Stream, progress: i32, campaign: Counters) -> i32 {
     let base = 40.0 + 0.55 * f64::from(progress);
-    let sent = f64::from(campaign.sent.max(1));
+    // Rates over at least 200 emails: one bounce of a handful must not sink a mailbox.
+    let sent = f64::from(campaign.sent.max(200));
     let bounce_rate = f64::from(campaign.bounced) / sent;
     let complaint_rate = f64::from(campaign.spam) / sent;
     let noise = f64::from(rng.random_range(-3..=3));
-    (base - 300.0 * bounce_rate - 20_000.0 * complaint_rate + noise)
+    (base - 300.0 * bounce_rate - 5_000.0 * complaint_rate + noise)
         .round()
         .clamp(0.0, 100.0) as i32
 }

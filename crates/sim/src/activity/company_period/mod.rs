@@ -135,7 +135,15 @@ impl<'a> CompanyPeriod<'a> {
         if let Some(paused) = campaign.paused_at {
             to = to.min(paused);
         }
-        let from = campaign.launch.max(p.start_day);
+        // In the first period, campaigns that were already running have leads in flight:
+        // enrol them from a sequence's length before the calendar, and keep only their
+        // emails from day 0 on, so that the first months are not an artificial ramp-up.
+        let lead_in = if p.index == 0 {
+            campaign.sequence_days() + 2
+        } else {
+            0
+        };
+        let from = campaign.launch.max(p.start_day - lead_in);
         if from >= to {
             return;
         }
@@ -175,6 +183,7 @@ impl<'a> CompanyPeriod<'a> {
                 self.stop,
                 &mut emails,
             );
+            emails.retain(|e| e.day >= 0);
             if emails.is_empty() {
                 continue;
             }
