@@ -98,3 +98,41 @@ fn the_world_has_the_shapes_the_domain_describes() {
     };
     assert!(sent_at(1) > sent_at(2) && sent_at(2) > sent_at(3));
 }
+
+#[test]
+fn usage_stays_within_the_plan_and_growing_tenants_upgrade() {
+    use sim::world::Plan;
+    let sim = Simulator::new(Profile::load("dev").unwrap(), 1);
+    let mut plans_seen = std::collections::BTreeSet::new();
+    let mut upgrades = 0;
+    for no in sim.tenants(Shard::ALL) {
+        let activity = sim.tenant(no);
+        let tenant = activity.tenant().clone();
+        let rows: Vec<_> = activity.collect();
+        let mut previous: Option<Plan> = None;
+        for (offset, period) in rows.iter().enumerate() {
+            let index = tenant.first_period + offset;
+            let plan = tenant.plan_in(sim.profile(), sim.calendar(), index);
+            let billing = &period.billing[0].new;
+            if let Some(quota) = plan.monthly_emails() {
+                assert!(
+                    billing.emails_sent as u64 <= quota,
+                    "{} over {plan:?}: {billing:?}",
+                    tenant.id
+                );
+            }
+            if let Some(quota) = plan.domains() {
+                assert!(
+                    billing.domains_used as u64 <= quota,
+                    "{} over {plan:?}: {billing:?}",
+                    tenant.id
+                );
+            }
+            upgrades += usize::from(previous.is_some_and(|p| p < plan));
+            previous = Some(plan);
+            plans_seen.insert(plan);
+        }
+    }
+    assert_eq!(plans_seen.len(), 3, "plans seen: {plans_seen:?}");
+    assert!(upgrades > 0, "no tenant upgraded");
+}

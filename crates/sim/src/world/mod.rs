@@ -7,8 +7,10 @@
 mod campaign;
 mod company;
 pub mod names;
+mod plan;
 mod tenant;
 
 pub use campaign::{Campaign, StepPosition};
 pub use company::{Company, Mailbox};
+pub use plan::Plan;
 pub use tenant::Tenant;

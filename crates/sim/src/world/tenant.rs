@@ -1,4 +1,5 @@
-//! Tenants: plan-free accounts with a sign-up, an optional trial, growth and churn.
+//! Tenants: accounts with a plan, a sign-up, an optional trial, growth (and upgrades) and
+//! churn.
 
 use rand::Rng;
 
@@ -6,7 +7,7 @@ use crate::calendar::{Calendar, Day};
 use crate::ids;
 use crate::profile::Profile;
 use crate::rng::{self, Domain};
-use crate::world::Company;
+use crate::world::{Company, Plan};
 
 /// A paying (or trialling) customer account and everything it owns.
 #[derive(Debug, Clone)]
@@ -94,6 +95,37 @@ impl Tenant {
             signup_day,
             companies,
         }
+    }
+
+    /// The plan in period `index`: the cheapest that covers the domains the tenant has by
+    /// the period's end and their mailboxes' full campaign capacity (`daily_limit` on
+    /// every weekday), so usage stays within its quotas. Growth moves it up: an upgrade.
+    pub fn plan_in(&self, profile: &Profile, calendar: &Calendar, index: usize) -> Plan {
+        let period = &calendar.periods()[index];
+        let end = period.end_day;
+        let exists = |m: &&crate::world::Mailbox| m.warmup_start < end;
+        let domains: u64 = self
+            .companies
+            .iter()
+            .map(|c| {
+                let mut used: Vec<usize> = c
+                    .mailboxes
+                    .iter()
+                    .filter(exists)
+                    .map(|m| m.domain)
+                    .collect();
+                used.dedup();
+                used.len() as u64
+            })
+            .sum();
+        let mailboxes: u64 = self
+            .companies
+            .iter()
+            .map(|c| c.mailboxes.iter().filter(exists).count() as u64)
+            .sum();
+        let weekdays = u64::from(calendar.weekdays(period.start_day, period.end_day));
+        let capacity = mailboxes * u64::from(profile.sending.daily_limit) * weekdays;
+        Plan::covering(domains, capacity)
     }
 
     /// The subscription to bill period `index` to; `None` during the trial.
