@@ -83,8 +83,11 @@ pub fn billing_usage(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<
     if let Some(until) = scope.periods.until {
         query = query.filter(period_start.lt(until));
     }
+    // Byte order for the text key, as the module promises, whatever the server's locale.
+    let by_tenant = diesel::dsl::sql::<diesel::sql_types::Text>(r#"tenant_id COLLATE "C""#);
     let rows = query
-        .order((tenant_id, period_start))
+        .order(by_tenant)
+        .then_order_by(period_start)
         .select(BillingAnalytics::as_select())
         .load(conn)?;
     Ok(rows.into_iter().map(BillingUsage::from).collect())
