@@ -13,12 +13,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     /// The file could not be read.
-    #[error("cannot read profile {path}: {source}")]
+    #[error("cannot read profile {path}: {cause}")]
     Read {
         /// The path given.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (in the message, not as a source, so it is printed once).
+        cause: std::io::Error,
     },
     /// The TOML is malformed, has an unknown key or a value of the wrong type.
     #[error("invalid profile {origin}: {message}")]
@@ -270,10 +270,10 @@ impl Profile {
             "dev" => Self::parse(include_str!("../profiles/dev.toml"), "dev"),
             "staging" => Self::parse(include_str!("../profiles/staging.toml"), "staging"),
             path => {
-                let text = std::fs::read_to_string(Path::new(path)).map_err(|source| {
+                let text = std::fs::read_to_string(Path::new(path)).map_err(|cause| {
                     ProfileError::Read {
                         path: path.to_owned(),
-                        source,
+                        cause,
                     }
                 })?;
                 Self::parse(&text, path)
@@ -504,6 +504,15 @@ mod tests {
         assert!(error(&format!("{BASE}[campaigns]\nsteps = [4, 2]")).contains("`campaigns.steps`"));
         assert!(error("name = \"t\"\ntenants = 3\nas_of = 2026-03-15\n").contains("first_period"));
         assert!(error("tenants = [").contains("test.toml"));
+    }
+
+    #[test]
+    fn a_missing_file_is_named_once() {
+        let message = Profile::load("/no/such/profile.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("/no/such/profile.toml"), "{message}");
+        assert!(std::error::Error::source(&Profile::load("/no/such.toml").unwrap_err()).is_none());
     }
 
     #[test]
