@@ -269,25 +269,21 @@ fn relationships(
         }
     }
 
+    // Grains as tuples of borrowed keys: nothing is formatted, and no two grains can
+    // run together into the same text.
     duplicates(
         v,
         "billing_analytics",
-        rows.billing.iter().map(|r| {
-            (
-                r.id,
-                (r.new.tenant_id.clone(), r.new.period_start.to_string()),
-            )
-        }),
+        rows.billing
+            .iter()
+            .map(|r| (r.id, (r.new.tenant_id.as_str(), r.new.period_start))),
     );
     duplicates(
         v,
         "campaign_analytics",
-        rows.campaigns.iter().map(|r| {
-            (
-                r.id,
-                (r.new.campaign_id.clone(), r.new.billing_id.to_string()),
-            )
-        }),
+        rows.campaigns
+            .iter()
+            .map(|r| (r.id, (r.new.campaign_id.as_str(), r.new.billing_id))),
     );
     duplicates(
         v,
@@ -296,8 +292,9 @@ fn relationships(
             (
                 r.id,
                 (
-                    format!("{} {}", r.new.step_id, r.new.campaign_id),
-                    r.new.billing_id.to_string(),
+                    r.new.step_id.as_str(),
+                    r.new.campaign_id.as_str(),
+                    r.new.billing_id,
                 ),
             )
         }),
@@ -309,8 +306,9 @@ fn relationships(
             (
                 r.id,
                 (
-                    format!("{} {}", r.new.lead_id, r.new.campaign_id),
-                    r.new.billing_id.to_string(),
+                    r.new.lead_id.as_str(),
+                    r.new.campaign_id.as_str(),
+                    r.new.billing_id,
                 ),
             )
         }),
@@ -318,22 +316,16 @@ fn relationships(
     duplicates(
         v,
         "mailbox_analytics",
-        rows.mailboxes.iter().map(|r| {
-            (
-                r.id,
-                (r.new.mailbox_id.clone(), r.new.billing_id.to_string()),
-            )
-        }),
+        rows.mailboxes
+            .iter()
+            .map(|r| (r.id, (r.new.mailbox_id.as_str(), r.new.billing_id))),
     );
     duplicates(
         v,
         "warmup_analytics",
-        rows.warmups.iter().map(|r| {
-            (
-                r.id,
-                (r.new.mailbox_id.clone(), r.new.billing_id.to_string()),
-            )
-        }),
+        rows.warmups
+            .iter()
+            .map(|r| (r.id, (r.new.mailbox_id.as_str(), r.new.billing_id))),
     );
 
     let mut owners: BTreeMap<String, HashSet<&str>> = BTreeMap::new();
