@@ -1,5 +1,5 @@
--- The six OLAP analytics tables, exactly as defined in the seed document
--- shared/seed/000_b36213080d2890a6.txt ("OLAP Analytics Tables", 2025-11-17).
+-- The six OLAP analytics tables, exactly as the design document defines them
+-- ("OLAP Analytics Tables", 2025-11-17; kept verbatim in docs/spec/olap_tables.sql).
 -- Nothing else belongs in this migration: later additions get their own.
 
 CREATE TABLE billing_analytics (

@@ -1,9 +1,9 @@
-//! The migrations define exactly the tables of the seed document
-//! (`shared/seed/000_b36213080d2890a6.txt`): the catalog of a migrated database equals the
-//! catalog of a database that ran the document's ```sql blocks directly, and so does a
-//! database that ran the `up.sql` files as plain SQL. Compared: tables, columns (type,
-//! default, nullability, identity), constraints (primary, foreign with their targets,
-//! unique), indexes and identity sequences; Diesel's bookkeeping table is left out.
+//! The migrations define exactly the tables of the design document, kept verbatim in
+//! `docs/spec/olap_tables.sql`: the catalog of a migrated database equals the catalog of a
+//! database that ran the spec directly, and so does a database that ran the `up.sql` files
+//! as plain SQL. Compared: tables, columns (type, default, nullability, identity),
+//! constraints (primary, foreign with their targets, unique), indexes and identity
+//! sequences; Diesel's bookkeeping table is left out.
 
 use std::path::{Path, PathBuf};
 
@@ -11,45 +11,18 @@ use similar_asserts::assert_eq;
 use testdb::catalog::Catalog;
 use testdb::ScratchDb;
 
-const SEED_DOCUMENT: &str = "shared/seed/000_b36213080d2890a6.txt";
+const SPEC: &str = "docs/spec/olap_tables.sql";
 
 /// The workspace root: `crates/schema/../..`.
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The DDL of the seed document: its ```sql blocks, in order.
+/// The DDL of the design document.
 fn seed_ddl() -> String {
-    // The checkout sits beside `shared/`: `<dir>/main` and `<dir>/shared`.
-    let path = workspace_root().join("..").join(SEED_DOCUMENT);
-    let document = std::fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "cannot read the seed document {}: {err}\n\
-             The schema tests compare the migrations with its DDL; {SEED_DOCUMENT} must \
-             sit beside the workspace checkout.",
-            path.display()
-        )
-    });
-    sql_blocks(&document)
-}
-
-fn sql_blocks(markdown: &str) -> String {
-    let mut sql = String::new();
-    let mut inside = false;
-    for line in markdown.lines() {
-        let fence = line.trim_start();
-        if inside && fence.starts_with("```") {
-            inside = false;
-            sql.push('\n');
-        } else if inside {
-            sql.push_str(line);
-            sql.push('\n');
-        } else if fence.starts_with("```sql") {
-            inside = true;
-        }
-    }
-    assert!(!inside, "unterminated ```sql block in the seed document");
-    sql
+    let path = workspace_root().join(SPEC);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read the spec {}: {err}", path.display()))
 }
 
 /// The `up.sql` files of `migrations/`, in the order Diesel runs them.
@@ -71,7 +44,7 @@ fn migrated_catalog() -> Catalog {
 }
 
 #[test]
-fn seed_document_defines_six_tables_and_one_index() {
+fn spec_defines_six_tables_and_one_index() {
     let ddl = seed_ddl();
     assert_eq!(ddl.matches("CREATE TABLE ").count(), 6, "{ddl}");
     assert_eq!(ddl.matches("CREATE UNIQUE INDEX ").count(), 1, "{ddl}");
@@ -81,7 +54,7 @@ fn seed_document_defines_six_tables_and_one_index() {
 fn migrations_define_exactly_the_seed_ddl() {
     let seeded = ScratchDb::new("schema_details_seed");
     let conn = &mut seeded.conn();
-    testdb::apply_sql(conn, SEED_DOCUMENT, &seed_ddl());
+    testdb::apply_sql(conn, SPEC, &seed_ddl());
     let expected = Catalog::read(conn);
 
     // Guard against comparing two empty or half-read catalogs.
