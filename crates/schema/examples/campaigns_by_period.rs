@@ -106,7 +106,10 @@ fn main() -> Result<(), Error> {
             period.period_end.date_naive(),
             campaign.campaign_id,
             campaign.company_id,
-            campaign.status.map_or("no status", CampaignStatus::as_str),
+            campaign
+                .status
+                .as_ref()
+                .map_or("no status", CampaignStatus::as_str),
             campaign.sent.unwrap_or(0),
             campaign.delivered.unwrap_or(0),
             campaign.replied.unwrap_or(0),

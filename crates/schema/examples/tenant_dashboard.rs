@@ -123,7 +123,7 @@ fn run() -> Result<(), Error> {
         |c| {
             vec![
                 c.campaign_id.clone(),
-                c.status.map_or("-".into(), |s| s.to_string()),
+                c.status.as_ref().map_or("-".into(), |s| s.to_string()),
                 c.funnel.sent.to_string(),
                 percent(c.rates.delivery_rate),
                 percent(c.rates.open_rate),
@@ -152,7 +152,9 @@ fn run() -> Result<(), Error> {
             vec![
                 m.mailbox_id.clone(),
                 m.health_score.map_or("-".into(), |h| h.to_string()),
-                m.warmup_status.map_or("-".into(), |s| s.to_string()),
+                m.warmup_status
+                    .as_ref()
+                    .map_or("-".into(), |s| s.to_string()),
                 m.campaign.sent.to_string(),
                 percent(m.rates.bounce_rate),
                 percent(m.rates.spam_rate),

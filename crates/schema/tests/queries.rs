@@ -496,7 +496,7 @@ fn lead_engagement_ranks_leads_by_replies_clicks_and_opens() {
     assert_eq!(segments.len(), 6, "{segments:?}");
     for lead in &all {
         use schema::models::LeadStatus::*;
-        let expected = match lead.status.unwrap() {
+        let expected = match lead.status.as_ref().unwrap() {
             Unsubscribed | SpamReported => Some(LeadSegment::OptedOut),
             Replied => Some(LeadSegment::Replied),
             _ => None,

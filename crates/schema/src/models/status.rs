@@ -1,10 +1,20 @@
 //! The four status columns, as Rust enums stored as `TEXT`.
 //!
-//! The seed leaves these columns as free `TEXT`; the vocabularies below are the ones the
-//! simulator writes and the audit accepts. Reading any other value is an error that names
-//! the column and the value, so a consumer never silently mistakes a new status for an old
-//! one.
+//! The seed leaves these columns as free `TEXT`, and the operational systems that feed a
+//! real warehouse know more states than the simulator writes (a `draft` campaign, an
+//! `archived` one). So the enums are lossless and open-ended:
+//!
+//! - each lists the whole documented lifecycle of its column, and says which values the
+//!   simulator writes;
+//! - each is `#[non_exhaustive]`, so a service's `match` keeps a wildcard arm and a new
+//!   lifecycle state is not a breaking change;
+//! - any other text loads as `Other(text)` and is written back unchanged, so one odd row
+//!   never fails a whole query. [`CampaignStatus::is_known`] tells the two apart, and
+//!   [`CampaignStatus::parse_known`] is the strict parser for callers that want an error.
+//!
+//! The audit (rules S1–S3) treats a value outside the vocabulary as a violation.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 
@@ -15,11 +25,11 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 
-/// A status column held a value outside its documented vocabulary.
+/// A status text outside the documented vocabulary, from a strict parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {column} value {value:?} (expected one of: {expected})")]
 pub struct UnknownStatus {
-    /// `table.column` the value was read from.
+    /// `table.column` the value belongs to.
     pub column: &'static str,
     /// The offending text.
     pub value: String,
@@ -31,28 +41,81 @@ pub struct UnknownStatus {
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
-        $name:ident, column = $column:literal {
+        $name:ident, column = $column:literal, simulated = [$($simulated:ident),+] {
             $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[derive(AsExpression, FromSqlRow, Serialize, Deserialize)]
         #[diesel(sql_type = Text)]
-        #[serde(rename_all = "snake_case")]
+        #[serde(from = "String", into = "String")]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
+            /// A value outside the vocabulary, kept exactly as it was stored.
+            Other(String),
         }
 
         impl $name {
             /// Every value of the vocabulary, in lifecycle order.
             pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            /// The values the simulator writes: what a simulated warehouse holds.
+            pub const SIMULATED: &'static [Self] = &[$(Self::$simulated),+];
             /// The column this vocabulary belongs to, as `table.column`.
             pub const COLUMN: &'static str = $column;
 
             /// The text stored in the database.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text,)+ }
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)+
+                    Self::Other(text) => text,
+                }
+            }
+
+            /// Whether the value is in the documented vocabulary.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+
+            /// The strict parser: any text outside the vocabulary is an error that names
+            /// the column and the value.
+            pub fn parse_known(text: &str) -> Result<Self, UnknownStatus> {
+                match Self::from(text) {
+                    Self::Other(value) => Err(UnknownStatus {
+                        column: $column,
+                        value,
+                        expected: concat!($($text, ", "),+).trim_end_matches(", "),
+                    }),
+                    known => Ok(known),
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $($text => Self::$variant,)+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                match Self::from(text.as_str()) {
+                    Self::Other(_) => Self::Other(text),
+                    known => known,
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(status: $name) -> Self {
+                match status {
+                    $name::Other(text) => text,
+                    known => known.as_str().to_owned(),
+                }
             }
         }
 
@@ -63,16 +126,9 @@ macro_rules! text_enum {
         }
 
         impl FromStr for $name {
-            type Err = UnknownStatus;
+            type Err = Infallible;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err(UnknownStatus {
-                        column: $column,
-                        value: s.to_owned(),
-                        expected: concat!($($text, ", "),+).trim_end_matches(", "),
-                    }),
-                }
+                Ok(Self::from(s))
             }
         }
 
@@ -84,8 +140,7 @@ macro_rules! text_enum {
 
         impl FromSql<Text, Pg> for $name {
             fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-                Ok(text.parse()?)
+                <String as FromSql<Text, Pg>>::from_sql(bytes).map(Self::from)
             }
         }
     };
@@ -93,9 +148,15 @@ macro_rules! text_enum {
 
 text_enum! {
     /// `campaign_analytics.status`: where the campaign stood when its period row was last
-    /// aggregated. A campaign only has rows for periods in which it sent mail, so the
-    /// pre-launch `draft` state never appears in the warehouse.
-    CampaignStatus, column = "campaign_analytics.status" {
+    /// aggregated. The simulator writes `active`, `paused` and `completed`: a campaign has
+    /// rows only for periods in which it sent mail, so it is never a `draft` or
+    /// `scheduled` there, but an operational export may carry any state.
+    CampaignStatus, column = "campaign_analytics.status",
+        simulated = [Active, Paused, Completed] {
+        /// Being written; sends nothing.
+        Draft = "draft",
+        /// Launch date set; sends nothing yet.
+        Scheduled = "scheduled",
         /// Still enrolling or mailing leads.
         Active = "active",
         /// Stopped by its owner; leads in flight wait.
@@ -103,16 +164,24 @@ text_enum! {
         /// Every enrolled lead has left the sequence; `completed_leads` equals the
         /// period's lead rows.
         Completed = "completed",
+        /// Hidden from the dashboards after it ended.
+        Archived = "archived",
     }
 }
 
 text_enum! {
     /// `lead_analytics.status`: the lead's state in the campaign at the end of the
-    /// period. Each terminal status agrees with the row's counters: `replied` has
-    /// `replied ≥ 1`, `bounced` has `bounced ≥ 1`, and so on.
-    LeadStatus, column = "lead_analytics.status" {
+    /// period. Each exit status agrees with the row's counters (rule S1): `replied` has
+    /// `replied ≥ 1`, `bounced` has `bounced ≥ 1`, and so on; the others have no exit
+    /// counter. The simulator writes every value but `pending` and `paused`.
+    LeadStatus, column = "lead_analytics.status",
+        simulated = [Active, Completed, Replied, Bounced, Unsubscribed, SpamReported] {
+        /// Enrolled; no step is due yet.
+        Pending = "pending",
         /// Still in the sequence: more steps are due.
         Active = "active",
+        /// Held while its campaign is paused.
+        Paused = "paused",
         /// Received every step without replying.
         Completed = "completed",
         /// Replied, and so left the sequence.
@@ -126,9 +195,27 @@ text_enum! {
     }
 }
 
+impl LeadStatus {
+    /// The counter an exit status implies (`replied` → `"replied"`, `spam_reported` →
+    /// `"spam_complaints"`); `None` for the statuses of a lead still in, or through, the
+    /// sequence, which imply that no exit counter is set. Rule S1, in memory and in SQL,
+    /// is built from this.
+    pub fn exit_counter(&self) -> Option<&'static str> {
+        match self {
+            Self::Replied => Some("replied"),
+            Self::Bounced => Some("bounced"),
+            Self::Unsubscribed => Some("unsubscribed"),
+            Self::SpamReported => Some("spam_complaints"),
+            _ => None,
+        }
+    }
+}
+
 text_enum! {
     /// `mailbox_analytics.warmup_status`: the mailbox's warmup at the end of the period.
-    WarmupStatus, column = "mailbox_analytics.warmup_status" {
+    /// The simulator writes all three.
+    WarmupStatus, column = "mailbox_analytics.warmup_status",
+        simulated = [Warming, Warmed, Paused] {
         /// Ramping up; its warmup row has `progress_percentage < 100`.
         Warming = "warming",
         /// Ramp finished; warmup continues at maintenance volume (`progress_percentage = 100`).
@@ -139,13 +226,17 @@ text_enum! {
 }
 
 text_enum! {
-    /// `mailbox_analytics.campaign_status`: the mailbox's part in campaign sending.
-    MailboxCampaignStatus, column = "mailbox_analytics.campaign_status" {
+    /// `mailbox_analytics.campaign_status`: the mailbox's part in campaign sending. The
+    /// simulator writes every value but `paused`.
+    MailboxCampaignStatus, column = "mailbox_analytics.campaign_status",
+        simulated = [Warming, Sending, Idle] {
         /// Still warming up: not yet allowed to send campaign mail.
         Warming = "warming",
         /// Sent campaign mail in the period.
         Sending = "sending",
         /// Ready, but sent no campaign mail in the period.
         Idle = "idle",
+        /// Taken out of campaign rotation by its owner.
+        Paused = "paused",
     }
 }

@@ -301,33 +301,38 @@ impl Fixtures {
             lead_periods.values().any(|p| p.len() >= 2),
         ));
 
-        // Every value of the four status vocabularies, named `table.column`.
+        // Every value of the four status vocabularies that a simulated warehouse holds,
+        // named `table.column`.
         let mut statuses = |csv: &Csv, qualified: &str, all: Vec<&str>| {
             let column = qualified.split_once('.').expect("table.column").1;
             let seen: BTreeSet<&str> = csv.records().filter_map(|r| r.opt(column)).collect();
             for value in all {
-                cases.push((format!("{qualified} = {value}"), seen.contains(value)));
+                let case = format!("{qualified} = {value}");
+                cases.push((case, seen.contains(value)));
             }
         };
         statuses(
             &self.campaign,
             CampaignStatus::COLUMN,
-            CampaignStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            CampaignStatus::SIMULATED
+                .iter()
+                .map(|s| s.as_str())
+                .collect(),
         );
         statuses(
             &self.lead,
             LeadStatus::COLUMN,
-            LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            LeadStatus::SIMULATED.iter().map(|s| s.as_str()).collect(),
         );
         statuses(
             &self.mailbox,
             WarmupStatus::COLUMN,
-            WarmupStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            WarmupStatus::SIMULATED.iter().map(|s| s.as_str()).collect(),
         );
         statuses(
             &self.mailbox,
             MailboxCampaignStatus::COLUMN,
-            MailboxCampaignStatus::ALL
+            MailboxCampaignStatus::SIMULATED
                 .iter()
                 .map(|s| s.as_str())
                 .collect(),

@@ -29,7 +29,7 @@ pub struct Email {
 }
 
 /// How a lead's sequence stands after its last email so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SequenceEnd {
     /// It left the sequence: reply, bounce, unsubscribe or complaint.
     Exit(LeadStatus),

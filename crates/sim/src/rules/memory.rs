@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::Duration;
 use schema::models::{CampaignStatus, LeadStatus, NewBillingAnalytics, WarmupStatus};
 
-use super::{RuleId, Violation};
+use super::{RuleId, Violation, COUNTERS};
 use crate::ids;
 use crate::rows::{Activity, Counters, Row, Rows};
 
@@ -458,19 +458,22 @@ fn aggregation(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
 
 /// S1–S3.
 fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
+    let exit_columns: Vec<&str> = LeadStatus::ALL
+        .iter()
+        .filter_map(LeadStatus::exit_counter)
+        .collect();
     for r in &rows.leads {
-        let c = r.new.counters();
-        let exits = [c.replied, c.bounced, c.unsubscribed, c.spam]
-            .map(i64::from)
-            .iter()
-            .sum::<i64>();
-        let agrees = match r.new.status {
-            LeadStatus::Replied => c.replied >= 1,
-            LeadStatus::Bounced => c.bounced >= 1,
-            LeadStatus::Unsubscribed => c.unsubscribed >= 1,
-            LeadStatus::SpamReported => c.spam >= 1,
-            LeadStatus::Active | LeadStatus::Completed => exits == 0,
+        let c = r.new.counters().to_array();
+        let counter = |name: &str| {
+            let at = COUNTERS.iter().position(|&c| c == name).expect("a counter");
+            i64::from(c[at])
         };
+        let exits: i64 = exit_columns.iter().map(|&name| counter(name)).sum();
+        let agrees = r.new.status.is_known()
+            && match r.new.status.exit_counter() {
+                Some(name) => counter(name) >= 1,
+                None => exits == 0,
+            };
         if !agrees {
             v(RuleId::S1, key("lead_analytics", r.id));
         }
@@ -505,9 +508,9 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
             continue;
         };
         let agrees = match r.new.warmup_status {
-            WarmupStatus::Paused => false,
             WarmupStatus::Warming => p < 100,
             WarmupStatus::Warmed => p == 100,
+            _ => false,
         };
         if !agrees {
             v(RuleId::S3, key("mailbox_analytics", r.id));

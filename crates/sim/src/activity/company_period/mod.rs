@@ -199,8 +199,8 @@ impl<'a> CompanyPeriod<'a> {
                     .count();
                 let (group, tail) = rest.split_at(n);
                 rest = tail;
-                let status = match (rest.is_empty(), end) {
-                    (true, SequenceEnd::Exit(exit)) => exit,
+                let status = match (rest.is_empty(), &end) {
+                    (true, SequenceEnd::Exit(exit)) => exit.clone(),
                     (true, SequenceEnd::Finished) => LeadStatus::Completed,
                     _ => LeadStatus::Active,
                 };
