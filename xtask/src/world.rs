@@ -33,7 +33,7 @@ pub struct World {
     pub profile_label: String,
     /// The scale.
     pub scale: f64,
-    /// Hex SHA-256 prefix of the scaled profile and the seed.
+    /// Hex SHA-256 prefix of the scaled profile, the seed and [`sim::DATA_VERSION`].
     pub fingerprint: String,
 }
 
@@ -50,9 +50,9 @@ impl WorldArgs {
         let canonical = toml::to_string(&profile)?;
         let digest = Sha256::digest(
             format!(
-                "{canonical}\nseed = {}\nsim = {}\n",
+                "{canonical}\nseed = {}\ndata_version = {}\n",
                 self.seed,
-                sim::VERSION
+                sim::DATA_VERSION
             )
             .as_bytes(),
         );

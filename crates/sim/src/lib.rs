@@ -3,8 +3,9 @@
 //! The story reads top-down through the modules: the [`world`] (tenants, companies,
 //! domains, mailboxes, campaigns) → its [`activity`] (every campaign email's funnel,
 //! warmup ramps) → [`rows`] of the six tables, aggregated upward → loaded elsewhere (the
-//! `xtask` seeder and exporter). The [`rules`] module holds the catalog of rules A1–E1 of
-//! `shared/domain-rules.md` once, with an in-memory evaluator and the SQL the audit runs.
+//! `xtask` seeder and exporter). The [`rules`] module holds the catalog of rules A1–E1 and S1–S3
+//! once, with an in-memory evaluator and the SQL the audit runs; `docs/rules.md` at the
+//! workspace root is generated from it by `cargo xtask codegen`.
 //!
 //! # Determinism
 //!
@@ -45,9 +46,14 @@ pub mod world;
 
 mod shard;
 
-/// The simulator's version: part of a seed's fingerprint, so that a warehouse is never
-/// resumed with rows of another simulator.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version of the generated data: part of a seed's fingerprint, so that a warehouse
+/// is never resumed with rows of another simulator.
+///
+/// Bump it with every change to the output, however small (a new rate, a new name list,
+/// a dependency upgrade that draws differently): the golden-hash test in
+/// `tests/determinism.rs` pins each version to the hash of its `dev` world and fails until
+/// a changed world has a new version.
+pub const DATA_VERSION: u32 = 2;
 
 pub use activity::TenantActivity;
 pub use profile::{Profile, ProfileError};

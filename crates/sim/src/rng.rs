@@ -25,6 +25,8 @@ pub enum Domain {
     CampaignPeriod = 3,
     /// One mailbox's warmup in one period.
     MailboxPeriod = 4,
+    /// A company's names: its brand, sending domains and mailbox addresses.
+    Naming = 5,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing step used only to derive seeds.

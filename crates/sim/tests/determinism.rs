@@ -59,13 +59,49 @@ fn a_tenant_alone_equals_that_tenant_in_the_whole_run() {
     }
 }
 
-/// Pins the `dev` world. If this fails after a dependency upgrade (rand, rand_chacha,
-/// rand_distr, chrono), the upgrade changed the generated data: treat that as a breaking
-/// change of the fixtures, not as a test to update casually.
+/// Every data version with the hash of its `dev` world (seed 42), oldest first. A change
+/// to the output fails this test until it gets a new line here *and* a new
+/// `sim::DATA_VERSION`: the fingerprint of a seed changes exactly when its rows do, so a
+/// warehouse half-seeded by an older simulator is never resumed with newer rows. Treat a
+/// failure after a dependency upgrade (fake, rand, rand_chacha, rand_distr, chrono) the
+/// same way: the upgrade changed the generated data.
+const GOLDEN: &[(u32, &str)] = &[
+    (
+        1,
+        "f36a6a4eeeb942e40d63623bb7aa80ab379d8b56f87894d0b48e369bc7a3bbd9",
+    ),
+    (
+        2,
+        "81095681ecd78bc87c6e65a8ffdcc0f94a5578659d237ec9ccead88595b73142",
+    ),
+];
+
 #[test]
-fn golden_hash_of_the_dev_world() {
-    let rows = dev().rows(Shard::ALL);
-    assert_eq!(csv::content_hash(&rows), GOLDEN, "dev world changed");
+fn golden_hash_of_the_dev_world_belongs_to_the_data_version() {
+    let hash = csv::content_hash(&dev().rows(Shard::ALL));
+    let (version, golden) = *GOLDEN.last().unwrap();
+    assert_eq!(
+        hash, golden,
+        "the dev world changed: add (DATA_VERSION + 1, its hash) to GOLDEN and bump sim::DATA_VERSION"
+    );
+    assert_eq!(
+        version,
+        sim::DATA_VERSION,
+        "sim::DATA_VERSION must be the newest version of GOLDEN"
+    );
 }
 
-const GOLDEN: &str = "f36a6a4eeeb942e40d63623bb7aa80ab379d8b56f87894d0b48e369bc7a3bbd9";
+#[test]
+fn golden_history_moves_forward() {
+    for pair in GOLDEN.windows(2) {
+        assert_eq!(pair[1].0, pair[0].0 + 1, "versions go up by one: {pair:?}");
+    }
+    let mut hashes: Vec<&str> = GOLDEN.iter().map(|(_, h)| *h).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    assert_eq!(
+        hashes.len(),
+        GOLDEN.len(),
+        "a hash belongs to one version only"
+    );
+}

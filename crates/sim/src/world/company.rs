@@ -6,7 +6,7 @@ use crate::calendar::{Calendar, Day};
 use crate::ids;
 use crate::profile::Profile;
 use crate::rng::{self, Domain, Stream};
-use crate::world::names::{BRANDS, DOMAIN_WORDS, FIRST_NAMES, LAST_NAMES, TLDS};
+use crate::world::names;
 use crate::world::Campaign;
 
 /// A sending address.
@@ -62,7 +62,7 @@ impl Company {
         let mut rng = rng::stream(seed, Domain::Company, &[u64::from(key.0), u64::from(key.1)]);
         let s = &profile.sending;
         let id = ids::company_id(tenant_id, key.1);
-        let brand = BRANDS[rng.random_range(0..BRANDS.len())];
+        let brand = names::brand(&mut names::stream(seed, key, 0));
 
         // A Pareto draw: most companies have a domain or two, a few have dozens.
         let uniform: f64 = rng.random_range(f64::EPSILON..1.0);
@@ -80,7 +80,7 @@ impl Company {
             by_ready_day: Vec::new(),
         };
         for _ in 0..initial_domains {
-            company.add_domain(profile, &mut rng, brand, life.0);
+            company.add_domain(profile, &mut rng, seed, &brand, life.0);
         }
         // Growth: a domain more, with fresh mailboxes that must warm up first.
         for period in calendar.periods() {
@@ -93,7 +93,7 @@ impl Company {
                 && rng.random_bool(profile.tenancy.monthly_growth)
             {
                 let day = rng.random_range(from..to);
-                company.add_domain(profile, &mut rng, brand, day);
+                company.add_domain(profile, &mut rng, seed, &brand, day);
             }
         }
         company.by_ready_day = company
@@ -107,25 +107,37 @@ impl Company {
         company
     }
 
-    fn add_domain(&mut self, profile: &Profile, rng: &mut Stream, brand: &str, day: Day) {
+    fn add_domain(
+        &mut self,
+        profile: &Profile,
+        rng: &mut Stream,
+        seed: u64,
+        brand: &str,
+        day: Day,
+    ) {
         let s = &profile.sending;
         let domain_no = self.domains.len();
-        let word = DOMAIN_WORDS[rng.random_range(0..DOMAIN_WORDS.len())];
-        let tld = TLDS[rng.random_range(0..TLDS.len())];
-        let (tenant_no, company_no) = self.key;
-        // Tenant and company numbers, then the domain as a letter: unique by construction.
-        let letter = char::from(b'a' + domain_no as u8);
-        let domain = format!("{brand}-{word}-{tenant_no}-{company_no}{letter}.{tld}");
+        let mut naming = names::stream(seed, self.key, domain_no + 1);
+        let domain = names::domain(&mut naming, brand, self.key, domain_no);
         let count = rng.random_range(s.mailboxes_per_domain[0]..=s.mailboxes_per_domain[1]);
-        let first = rng.random_range(0..FIRST_NAMES.len());
-        for i in 0..count as usize {
-            let name = FIRST_NAMES[(first + i * 7) % FIRST_NAMES.len()];
-            let local = if rng.random_bool(0.5) {
-                name.to_owned()
-            } else {
-                let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
-                format!("{name}.{last}")
+        let first = self.mailboxes.len();
+        for _ in 0..count {
+            let mut local = names::local_part(&mut naming);
+            // Two senders of a domain may share a name: the second gets a number, as
+            // mail admins do.
+            let taken = |local: &str| {
+                self.mailboxes[first..].iter().any(|m| {
+                    m.id.strip_suffix(domain.as_str())
+                        .and_then(|l| l.strip_suffix('@'))
+                        == Some(local)
+                })
             };
+            let base = local.clone();
+            let mut n = 1;
+            while taken(&local) {
+                n += 1;
+                local = format!("{base}{n}");
+            }
             let w = &profile.warmup;
             self.mailboxes.push(Mailbox {
                 id: format!("{local}@{domain}"),
