@@ -1,5 +1,7 @@
 //! `cargo xtask codegen [--check]`: regenerates `crates/schema/src/schema.rs` from
-//! `migrations/`.
+//! `migrations/`, and `docs/rules.md` from the rule catalog ([`sim::rules::document`]).
+//!
+//! `schema.rs`:
 //!
 //! 1. Makes sure the pinned diesel_cli ([`DIESEL_CLI_VERSION`]) is installed, installing it
 //!    with `cargo install` otherwise: `print-schema` output differs between versions.
@@ -10,43 +12,38 @@
 //!    URL in `DATABASE_URL`, and captures its standard output: the CLI writes no file.
 //! 4. Drops the scratch database, on success and on error alike.
 //!
-//! Without `--check` the text is written to `schema.rs`; with `--check` nothing is written
-//! and a stale file fails the task with a unified diff.
+//! Both files are written, or checked with `--check`, by [`crate::generated::ensure`].
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
+
+use crate::generated::{self, File};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use testdb::ScratchDb;
 
 /// The diesel_cli whose `print-schema` output is committed.
 pub const DIESEL_CLI_VERSION: &str = "2.3.14";
 
-/// The generated file, relative to the workspace root.
+/// The generated files, relative to the workspace root.
 const SCHEMA_RS: &str = "crates/schema/src/schema.rs";
-
-/// The error of `--check` on a stale file.
-const STALE: &str = "schema.rs is stale: run `cargo xtask codegen`";
+const RULES_MD: &str = "docs/rules.md";
 
 /// Runs the task; `check` compares instead of writing.
 pub fn run(check: bool) -> Result<()> {
     let root = workspace_root();
-    let generated = generate(&root.join("migrations"), &server_url(&root))?;
-    let path = root.join(SCHEMA_RS);
-    let committed =
-        fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    if check {
-        compare(&committed, &generated)?;
-        println!("{SCHEMA_RS} is up to date");
-    } else if committed == generated {
-        println!("{SCHEMA_RS} is unchanged");
-    } else {
-        fs::write(&path, &generated).with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {SCHEMA_RS}");
-    }
-    Ok(())
+    let files = [
+        File {
+            path: SCHEMA_RS.to_owned(),
+            bytes: generate(&root.join("migrations"), &server_url(&root))?.into_bytes(),
+        },
+        File {
+            path: RULES_MD.to_owned(),
+            bytes: sim::rules::document().into_bytes(),
+        },
+    ];
+    generated::ensure(&root, &files, check, "cargo xtask codegen")
 }
 
 /// The `schema.rs` text for the migrations in `migrations_dir`, printed by the pinned
@@ -82,22 +79,6 @@ pub fn generate(migrations_dir: &Path, server_url: &str) -> Result<String> {
         testdb::redact(db.url())
     );
     String::from_utf8(output.stdout).context("`diesel print-schema` printed invalid UTF-8")
-}
-
-/// Fails with [`STALE`], after printing a unified diff, when the texts differ.
-fn compare(committed: &str, generated: &str) -> Result<()> {
-    if committed == generated {
-        return Ok(());
-    }
-    let diff = similar::TextDiff::from_lines(committed, generated);
-    print!(
-        "{}",
-        diff.unified_diff().header(
-            &format!("{SCHEMA_RS} (committed)"),
-            "generated from migrations/"
-        )
-    );
-    bail!(STALE)
 }
 
 /// The workspace root: the parent of this package's directory.
@@ -202,6 +183,7 @@ fn cargo_home() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::sync::Mutex;
 
     use diesel::prelude::*;
@@ -257,7 +239,15 @@ mod tests {
         let generated = generate(copy.path(), &testdb::server_url()).unwrap();
         assert!(generated.starts_with("// @generated automatically by Diesel CLI."));
         assert_eq!(generated, committed());
-        compare(&committed(), &generated).unwrap();
+    }
+
+    #[test]
+    fn the_committed_rules_document_is_current() {
+        let rules = File {
+            path: RULES_MD.to_owned(),
+            bytes: sim::rules::document().into_bytes(),
+        };
+        generated::ensure(&workspace_root(), &[rules], true, "cargo xtask codegen").unwrap();
     }
 
     #[test]
@@ -277,8 +267,15 @@ mod tests {
         let generated = generate(copy.path(), &testdb::server_url()).unwrap();
         assert_ne!(generated, committed());
         assert!(generated.contains("extra -> Nullable<Int4>"), "{generated}");
-        let err = compare(&committed(), &generated).unwrap_err();
-        assert_eq!(err.to_string(), STALE);
+        let schema = File {
+            path: SCHEMA_RS.to_owned(),
+            bytes: generated.into_bytes(),
+        };
+        let err = generated::ensure(&workspace_root(), &[schema], true, "cargo xtask codegen")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("crates/schema/src/schema.rs differs"), "{err}");
+        assert!(err.contains("Run `cargo xtask codegen`"), "{err}");
     }
 
     #[test]

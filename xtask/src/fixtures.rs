@@ -8,21 +8,18 @@
 //! `manifest.toml`, which records the profile, the seed, the rows per table and the
 //! content hash.
 //!
-//! Changed files are written under temporary names and renamed once all are written, so
-//! an interrupted run leaves no half-written file. With `--check` nothing is written, and
-//! the task fails, naming each stale file, when the committed files differ from what the
-//! simulator generates now.
+//! Files are written, or checked with `--check`, by [`crate::generated::ensure`].
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use sim::csv::{content_hash, write_table};
 use sim::ids::Table;
 use sim::{Profile, Shard, Simulator};
 
 use crate::codegen::workspace_root;
+use crate::generated::{self, File};
 
 /// The seed of the fixtures' world.
 pub const SEED: u64 = 9;
@@ -39,31 +36,12 @@ const MANIFEST: &str = "manifest.toml";
 /// The command that regenerates the fixtures, quoted by `--check`.
 const REGENERATE: &str = "cargo xtask fixtures";
 
-/// One generated file: its name inside `fixtures/` and its content.
-#[derive(Debug)]
-struct File {
-    name: String,
-    bytes: Vec<u8>,
-}
-
 /// Runs the task; `check` compares instead of writing.
 pub fn run(check: bool) -> Result<()> {
     let root = workspace_root();
-    let files = generate(&root)?;
-    let dir = root.join(DIR);
-    if check {
-        self::check(&dir, &files)?;
-        println!("{DIR}/ is up to date ({} files)", files.len());
-    } else {
-        let written = write(&dir, &files)?;
-        if written.is_empty() {
-            println!("{DIR}/ is unchanged");
-        }
-        for name in written {
-            println!("wrote {DIR}/{name}");
-        }
-    }
-    Ok(())
+    generated::ensure(&root, &generate(&root)?, check, REGENERATE).with_context(|| {
+        format!("the fixtures are stale: {PROFILE} with seed {SEED} no longer generates them")
+    })
 }
 
 /// The six CSV files and the manifest, generated from the profile under `root`.
@@ -76,7 +54,7 @@ fn generate(root: &Path) -> Result<Vec<File>> {
         let mut bytes = Vec::new();
         write_table(&rows, table, true, &mut bytes)?;
         files.push(File {
-            name: format!("{}.csv", table.name()),
+            path: format!("{DIR}/{}.csv", table.name()),
             bytes,
         });
     }
@@ -97,78 +75,10 @@ fn generate(root: &Path) -> Result<Vec<File>> {
         writeln!(manifest, "{} = {}", table.name(), rows.count(table))?;
     }
     files.push(File {
-        name: MANIFEST.to_owned(),
+        path: format!("{DIR}/{MANIFEST}"),
         bytes: manifest.into_bytes(),
     });
     Ok(files)
-}
-
-/// Fails, naming every file of `dir` that differs from `files` and the command that
-/// regenerates them, unless all are identical.
-fn check(dir: &Path, files: &[File]) -> Result<()> {
-    let mut stale = Vec::new();
-    for file in files {
-        let path = dir.join(&file.name);
-        let problem = match fs::read(&path) {
-            Ok(on_disk) if on_disk == file.bytes => continue,
-            Ok(on_disk) => match first_difference(&on_disk, &file.bytes) {
-                Some(line) => format!("differs from the generated file at line {line}"),
-                None => "differs from the generated file".to_owned(),
-            },
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => "is missing".to_owned(),
-            Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
-        };
-        stale.push(format!("  {DIR}/{} {problem}", file.name));
-    }
-    if stale.is_empty() {
-        return Ok(());
-    }
-    bail!(
-        "the fixtures are stale: {PROFILE} with seed {SEED} no longer generates them\n{}\n\
-         Run `{REGENERATE}` and commit {DIR}/ (or revert the change that altered them).",
-        stale.join("\n")
-    )
-}
-
-/// The 1-based number of the first line where `a` and `b` differ, if they differ.
-fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
-    let mut lines_a = a.split(|&c| c == b'\n');
-    let mut lines_b = b.split(|&c| c == b'\n');
-    (1..).find_map(|line| match (lines_a.next(), lines_b.next()) {
-        (None, None) => Some(None),
-        (x, y) if x == y => None,
-        _ => Some(Some(line)),
-    })?
-}
-
-/// Writes the files of `files` that differ from those in `dir`, each under a temporary
-/// name first, then renames them all; returns the names written.
-fn write(dir: &Path, files: &[File]) -> Result<Vec<String>> {
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let changed: Vec<&File> = files
-        .iter()
-        .filter(|f| fs::read(dir.join(&f.name)).ok().as_deref() != Some(&f.bytes[..]))
-        .collect();
-    let partial = |f: &File| -> PathBuf { dir.join(format!(".{}.partial", f.name)) };
-    for file in &changed {
-        let path = partial(file);
-        let result = fs::File::create(&path).and_then(|mut out| {
-            std::io::Write::write_all(&mut out, &file.bytes)?;
-            out.sync_all()
-        });
-        if let Err(err) = result {
-            for f in &changed {
-                let _ = fs::remove_file(partial(f));
-            }
-            return Err(err).with_context(|| format!("writing {}", path.display()));
-        }
-    }
-    for file in &changed {
-        let target = dir.join(&file.name);
-        fs::rename(partial(file), &target)
-            .with_context(|| format!("renaming onto {}", target.display()))?;
-    }
-    Ok(changed.iter().map(|f| f.name.clone()).collect())
 }
 
 #[cfg(test)]
@@ -181,7 +91,8 @@ mod tests {
 
     #[test]
     fn the_committed_fixtures_are_up_to_date() {
-        check(&workspace_root().join(DIR), &generated()).unwrap();
+        let root = workspace_root();
+        generated::ensure(&root, &generated(), true, REGENERATE).unwrap();
     }
 
     #[test]
@@ -208,54 +119,5 @@ mod tests {
                 "{table:?}"
             );
         }
-    }
-
-    #[test]
-    fn check_names_each_stale_file_and_the_command() {
-        let dir = tempfile::tempdir().unwrap();
-        let files = generated();
-        assert_eq!(write(dir.path(), &files).unwrap().len(), files.len());
-        check(dir.path(), &files).unwrap();
-        assert!(
-            write(dir.path(), &files).unwrap().is_empty(),
-            "rewrote equal files"
-        );
-
-        let lead = dir.path().join("lead_analytics.csv");
-        let mut text = fs::read_to_string(&lead).unwrap();
-        text = text.replacen("\"active\"", "\"completed\"", 1);
-        fs::write(&lead, text).unwrap();
-        fs::remove_file(dir.path().join(MANIFEST)).unwrap();
-        let message = check(dir.path(), &files).unwrap_err().to_string();
-        assert!(
-            message.contains("fixtures/lead_analytics.csv differs from the generated file at line"),
-            "{message}"
-        );
-        assert!(
-            message.contains("fixtures/manifest.toml is missing"),
-            "{message}"
-        );
-        assert!(!message.contains("billing_analytics.csv"), "{message}");
-        assert!(message.contains("Run `cargo xtask fixtures`"), "{message}");
-
-        assert_eq!(
-            write(dir.path(), &files).unwrap(),
-            ["lead_analytics.csv", "manifest.toml"]
-        );
-        check(dir.path(), &files).unwrap();
-        let leftovers: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|name| name.ends_with(".partial"))
-            .collect();
-        assert!(leftovers.is_empty(), "{leftovers:?}");
-    }
-
-    #[test]
-    fn first_difference_counts_lines_from_one() {
-        assert_eq!(first_difference(b"a\nb\n", b"a\nb\n"), None);
-        assert_eq!(first_difference(b"a\nb\n", b"a\nc\n"), Some(2));
-        assert_eq!(first_difference(b"a\n", b"a\nb\n"), Some(2));
-        assert_eq!(first_difference(b"x", b"a\nb\n"), Some(1));
     }
 }

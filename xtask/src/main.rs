@@ -10,6 +10,7 @@ mod bench;
 mod codegen;
 mod export;
 mod fixtures;
+mod generated;
 mod load;
 mod status;
 mod target;
@@ -52,7 +53,8 @@ enum Task {
         #[command(flatten)]
         world: world::WorldArgs,
     },
-    /// Regenerate `crates/schema/src/schema.rs` from `migrations/` with the pinned diesel_cli.
+    /// Regenerate `crates/schema/src/schema.rs` (from `migrations/`, with the pinned
+    /// diesel_cli) and `docs/rules.md` (from the rule catalog).
     Codegen {
         /// Fail, printing the diff, if the committed file is stale; write nothing.
         #[arg(long)]

@@ -6,8 +6,10 @@
 //! skip values that A1/B3 already flag as negative or `NULL`, and the relationship rules
 //! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
 
-/// The rules of `shared/domain-rules.md`, plus S1–S3, this project's agreement of the
-/// status columns with the counters.
+use schema::models::LeadStatus;
+
+/// The rules A1–E1 every warehouse obeys, plus S1–S3, this project's agreement of the
+/// status columns with the counters. `docs/rules.md` is generated from this catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)]
 pub enum RuleId {
@@ -64,6 +66,20 @@ pub const COUNTERS: [&str; 8] = [
     "bounced",
     "unsubscribed",
     "spam_complaints",
+];
+
+/// The grain of each table: the columns that identify one row (rule C5). A child's
+/// `billing_id` names its tenant's period.
+pub const GRAINS: [(&str, &str); 6] = [
+    ("billing_analytics", "tenant_id, period_start"),
+    ("campaign_analytics", "campaign_id, billing_id"),
+    (
+        "sequence_step_analytics",
+        "step_id, campaign_id, billing_id",
+    ),
+    ("lead_analytics", "lead_id, campaign_id, billing_id"),
+    ("mailbox_analytics", "mailbox_id, billing_id"),
+    ("warmup_analytics", "mailbox_id, billing_id"),
 ];
 
 impl RuleId {
@@ -225,15 +241,8 @@ impl RuleId {
                  AND NOT EXISTS (SELECT 1 FROM mailbox_analytics m WHERE m.mailbox_id = t.mailbox_id \
                  AND m.billing_id = t.billing_id AND m.company_id = t.company_id)"
             ),
-            C5 => [
-                ("billing_analytics", "tenant_id, period_start"),
-                ("campaign_analytics", "campaign_id, billing_id"),
-                ("sequence_step_analytics", "step_id, campaign_id, billing_id"),
-                ("lead_analytics", "lead_id, campaign_id, billing_id"),
-                ("mailbox_analytics", "mailbox_id, billing_id"),
-                ("warmup_analytics", "mailbox_id, billing_id"),
-            ]
-            .map(|(t, grain)| {
+            C5 => GRAINS
+                .map(|(t, grain)| {
                 format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
             })
             .join("\nUNION ALL\n"),
@@ -295,14 +304,28 @@ impl RuleId {
                  ON p.campaign_id = t.campaign_id WHERE t.sent > coalesce(p.n, 0)",
                 crate::ids::STEP_POSITION_SQL
             ),
-            S1 => "SELECT 'lead_analytics#' || id AS key FROM lead_analytics WHERE NOT coalesce(CASE status \
-                   WHEN 'replied' THEN replied >= 1 \
-                   WHEN 'bounced' THEN bounced >= 1 \
-                   WHEN 'unsubscribed' THEN unsubscribed >= 1 \
-                   WHEN 'spam_reported' THEN spam_complaints >= 1 \
-                   WHEN 'active' THEN replied::int8 + bounced + unsubscribed + spam_complaints = 0 \
-                   WHEN 'completed' THEN replied::int8 + bounced + unsubscribed + spam_complaints = 0 \
-                   ELSE false END, false)".into(),
+            S1 => {
+                let exits: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .filter_map(LeadStatus::exit_counter)
+                    .map(|c| format!("{c}::int8"))
+                    .collect();
+                let exits = exits.join(" + ");
+                let arms: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .map(|status| {
+                        let agrees = status
+                            .exit_counter()
+                            .map_or(format!("{exits} = 0"), |c| format!("{c} >= 1"));
+                        format!("WHEN '{status}' THEN {agrees}")
+                    })
+                    .collect();
+                format!(
+                    "SELECT 'lead_analytics#' || id AS key FROM lead_analytics \
+                     WHERE NOT coalesce(CASE status {} ELSE false END, false)",
+                    arms.join(" ")
+                )
+            }
             S2 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
                    LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
                    ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \

@@ -3,9 +3,11 @@
 
 pub mod breakage;
 mod catalog;
+mod document;
 mod memory;
 
-pub use catalog::{RuleId, ACTIVITY_TABLES, COUNTERS};
+pub use catalog::{RuleId, ACTIVITY_TABLES, COUNTERS, GRAINS};
+pub use document::document;
 pub use memory::evaluate;
 
 /// One broken rule, with the key of the offending row or entity.
