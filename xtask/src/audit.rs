@@ -40,30 +40,59 @@ pub fn evaluate(conn: &mut PgConnection) -> Result<Vec<(RuleId, Finding)>> {
         .collect()
 }
 
+/// How `cargo xtask audit` prints its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per rule, for people.
+    Text,
+    /// A JSON array with one object per rule (`rule`, `statement`, `violations`,
+    /// `examples`), for CI systems.
+    Json,
+}
+
 /// Runs `cargo xtask audit`: prints every rule and fails if any is violated.
-pub fn run(database_url: Option<&str>) -> Result<()> {
+pub fn run(database_url: Option<&str>, format: Format) -> Result<()> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
     let findings = evaluate(&mut conn)?;
-    let mut broken = 0;
-    println!("audit of {target}");
-    for (rule, f) in &findings {
-        if f.count == 0 {
-            println!("  {:<4} ok    {}", rule.code(), rule.statement());
-        } else {
-            broken += 1;
-            println!(
-                "  {:<4} FAIL  {} — {} violation(s), e.g. {}",
-                rule.code(),
-                rule.statement(),
-                f.count,
-                f.keys.join(", ")
-            );
+    let broken = findings.iter().filter(|(_, f)| f.count > 0).count();
+    match format {
+        Format::Json => {
+            let report: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|(rule, f)| {
+                    serde_json::json!({
+                        "rule": rule.code(),
+                        "statement": rule.statement(),
+                        "violations": f.count,
+                        "examples": f.keys,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Format::Text => {
+            println!("audit of {target}");
+            for (rule, f) in &findings {
+                if f.count == 0 {
+                    println!("  {:<4} ok    {}", rule.code(), rule.statement());
+                } else {
+                    println!(
+                        "  {:<4} FAIL  {} — {} violation(s), e.g. {}",
+                        rule.code(),
+                        rule.statement(),
+                        f.count,
+                        f.keys.join(", ")
+                    );
+                }
+            }
         }
     }
     if broken > 0 {
         anyhow::bail!("{broken} of {} rules violated", findings.len());
     }
-    println!("all {} rules hold", findings.len());
+    if format == Format::Text {
+        println!("all {} rules hold", findings.len());
+    }
     Ok(())
 }

@@ -38,6 +38,9 @@ enum Task {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
         #[arg(long)]
         database_url: Option<String>,
+        /// `text` for people, `json` for CI systems.
+        #[arg(long, value_enum, default_value = "text")]
+        format: audit::Format,
     },
     /// Show what was seeded into a warehouse.
     Status {
@@ -95,7 +98,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Seed(args) => load::run(&args).map(drop),
-        Task::Audit { database_url } => audit::run(database_url.as_deref()),
+        Task::Audit {
+            database_url,
+            format,
+        } => audit::run(database_url.as_deref(), format),
         Task::Status { database_url } => status::run(database_url.as_deref()),
         Task::Export { out, world } => export::run(&world, &out).map(|rows| {
             println!(

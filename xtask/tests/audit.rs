@@ -83,3 +83,42 @@ fn each_breakage_fails_exactly_its_rule() {
         assert!(run.stderr().contains(&summary), "{run}");
     }
 }
+
+/// The JSON report, as a CI system reads it: one object per rule, in catalog order.
+fn json_report(db: &ScratchDb) -> (Run, Vec<serde_json::Value>) {
+    let run = xtask(&["audit", "--database-url", db.url(), "--format", "json"]);
+    let report: Vec<serde_json::Value> = serde_json::from_str(&run.stdout())
+        .unwrap_or_else(|e| panic!("the report is not a JSON array ({e}): {run}"));
+    let codes: Vec<&str> = report.iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    let catalog: Vec<String> = RuleId::ALL.iter().map(|r| r.code()).collect();
+    assert_eq!(codes, catalog, "{run}");
+    for (object, rule) in report.iter().zip(RuleId::ALL) {
+        assert_eq!(object["statement"].as_str(), Some(rule.statement()));
+    }
+    (run, report)
+}
+
+#[test]
+fn json_reports_every_rule_and_the_examples_of_a_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::migrated("audit_json");
+    load(&db, &good_world(), dir.path());
+    let (run, report) = json_report(&db);
+    assert!(run.output.status.success(), "{run}");
+    assert!(report.iter().all(|r| r["violations"] == 0), "{run}");
+
+    // A status this project has never heard of, written by another system: S1 says so.
+    exec(
+        &db,
+        "UPDATE lead_analytics SET status = 'snoozed' WHERE id = (SELECT min(id) FROM lead_analytics)",
+    );
+    let (run, report) = json_report(&db);
+    assert!(!run.output.status.success(), "{run}");
+    let broken: Vec<&serde_json::Value> = report.iter().filter(|r| r["violations"] != 0).collect();
+    assert_eq!(broken.len(), 1, "{run}");
+    assert_eq!(broken[0]["rule"], "S1");
+    assert_eq!(broken[0]["violations"], 1);
+    let example = broken[0]["examples"][0].as_str().unwrap();
+    assert!(example.starts_with("lead_analytics#"), "{example}");
+    assert!(run.stderr().contains("1 of 32 rules violated"), "{run}");
+}
