@@ -10,6 +10,7 @@ mod bench;
 mod codegen;
 mod export;
 mod fixtures;
+mod gate;
 mod generated;
 mod load;
 mod status;
@@ -69,6 +70,9 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// The property gate: random profiles over every knob and random seeds obey every
+    /// rule, in memory and (for a share of the cases) seeded into PostgreSQL.
+    Proptest(gate::GateArgs),
     /// Measure generation: rows/s and peak memory on one thread, dev and staging, scale 1 and 10.
     BenchSim,
     /// Measure loading: `seed --profile staging` against `psql \copy` of the same rows.
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         }),
         Task::Codegen { check } => codegen::run(check),
         Task::Fixtures { check } => fixtures::run(check),
+        Task::Proptest(args) => gate::run(&args),
         Task::BenchSim => bench::sim(),
         Task::BenchSeed {
             database_url,
