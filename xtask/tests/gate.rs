@@ -5,21 +5,18 @@ mod common;
 
 use common::*;
 
+/// `xtask proptest` with 24 cases of run seed 11 on the test server, plus `extra`.
+fn gate(extra: &[&str]) -> Run {
+    let server = testdb::server_url();
+    let mut args = vec!["proptest", "--cases", "24", "--seed", "11"];
+    args.extend_from_slice(&["--database-url", &server]);
+    args.extend_from_slice(extra);
+    xtask(&args)
+}
+
 #[test]
 fn the_gate_passes_and_counts_its_cases() {
-    let server = testdb::server_url();
-    let run = xtask(&[
-        "proptest",
-        "--cases",
-        "24",
-        "--seed",
-        "11",
-        "--db-share",
-        "0.3",
-        "--database-url",
-        &server,
-    ])
-    .success();
+    let run = gate(&["--db-share", "0.3"]).success();
     let summary = run.stdout();
     assert!(summary.contains("proptest: 24 cases passed"), "{run}");
     assert!(
@@ -30,18 +27,7 @@ fn the_gate_passes_and_counts_its_cases() {
 
 #[test]
 fn a_broken_rule_fails_the_gate_with_a_shrunk_profile() {
-    let server = testdb::server_url();
-    let run = xtask(&[
-        "proptest",
-        "--cases",
-        "24",
-        "--seed",
-        "11",
-        "--database-url",
-        &server,
-        "--inject-breakage",
-        "B4",
-    ]);
+    let run = gate(&["--inject-breakage", "B4"]);
     assert!(!run.output.status.success(), "{run}");
     let out = run.stdout();
     assert!(out.contains("FAILED after"), "{run}");
