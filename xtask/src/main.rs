@@ -13,6 +13,7 @@ mod fixtures;
 mod gate;
 mod generated;
 mod load;
+mod report;
 mod status;
 mod target;
 mod world;
@@ -70,6 +71,9 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Draw a warehouse: one self-contained HTML page of charts (funnel, benchmarks,
+    /// tenant sizes, months, mailboxes, steps) and the audit.
+    Report(report::ReportArgs),
     /// The property gate: random profiles over every knob and random seeds obey every
     /// rule, in memory and (for a share of the cases) seeded into PostgreSQL.
     Proptest(gate::GateArgs),
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Task::Codegen { check } => codegen::run(check),
         Task::Fixtures { check } => fixtures::run(check),
         Task::Proptest(args) => gate::run(&args),
+        Task::Report(args) => report::run(&args),
         Task::BenchSim => bench::sim(),
         Task::BenchSeed {
             database_url,

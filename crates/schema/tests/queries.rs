@@ -17,7 +17,7 @@ use schema::queries::lead_engagement::{lead_engagement, LeadEngagement, LeadSegm
 use schema::queries::mailbox_health::{mailbox_health, MailboxHealth};
 use schema::queries::step_comparison::{step_comparison, StepComparison, StepVariant};
 use schema::queries::tenant_growth::{tenant_growth, TenantGrowth};
-use schema::queries::{Funnel, Periods, Rates, Scope};
+use schema::queries::{Funnel, Periods, Scope};
 use similar_asserts::assert_eq;
 use testdb::ScratchDb;
 
@@ -114,21 +114,6 @@ fn funnel<'a>(recs: impl IntoIterator<Item = &'a Rec<'a>>) -> Funnel {
         f.spam_complaints += r.int("spam_complaints");
     }
     f
-}
-
-/// The rates as documented: over `sent` for delivery and bounces, over `delivered` for
-/// the rest. Both sides divide the same integers in IEEE doubles, so they agree exactly.
-fn rates(f: &Funnel) -> Rates {
-    let ratio = |n: i64, d: i64| (d != 0).then(|| n as f64 / d as f64);
-    Rates {
-        delivery_rate: ratio(f.delivered, f.sent),
-        bounce_rate: ratio(f.bounced, f.sent),
-        open_rate: ratio(f.opened_tracked, f.delivered),
-        click_rate: ratio(f.clicked_tracked, f.delivered),
-        reply_rate: ratio(f.replied, f.delivered),
-        unsubscribe_rate: ratio(f.unsubscribed, f.delivered),
-        spam_rate: ratio(f.spam_complaints, f.delivered),
-    }
 }
 
 #[test]
@@ -362,7 +347,7 @@ fn campaign_performance_sums_each_campaign_over_its_periods() {
                     periods: recs.len() as i64,
                     completed_leads: recs.iter().map(|c| c.int("completed_leads")).sum(),
                     funnel: f,
-                    rates: rates(&f),
+                    rates: f.rates(),
                 }
             })
             .collect();
@@ -421,7 +406,7 @@ fn mailbox_health_separates_campaign_mail_from_warmup() {
                     warmup_sent: warm.sent,
                     total_sent: total.sent,
                     campaign,
-                    rates: rates(&campaign),
+                    rates: campaign.rates(),
                 }
             })
             .collect();
@@ -466,7 +451,7 @@ fn lead_engagement_ranks_leads_by_replies_clicks_and_opens() {
                     first_period,
                     last_period,
                     funnel: f,
-                    rates: rates(&f),
+                    rates: f.rates(),
                 }
             })
             .collect();
@@ -546,7 +531,7 @@ fn step_comparison_puts_variants_of_a_position_side_by_side() {
                     variant,
                     periods: recs.len() as i64,
                     funnel: f,
-                    rates: rates(&f),
+                    rates: f.rates(),
                 }
             })
             .collect();

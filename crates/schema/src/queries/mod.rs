@@ -245,3 +245,42 @@ pub struct Rates {
     #[diesel(sql_type = Nullable<Double>)]
     pub spam_rate: Option<f64>,
 }
+
+impl Funnel {
+    /// The [`Rates`] of these counters: the Rust twin of the SQL every query computes its
+    /// rates with, for callers that add funnels up (a whole warehouse, a segment).
+    pub fn rates(&self) -> Rates {
+        let ratio = |n: i64, d: i64| (d != 0).then(|| n as f64 / d as f64);
+        Rates {
+            delivery_rate: ratio(self.delivered, self.sent),
+            bounce_rate: ratio(self.bounced, self.sent),
+            open_rate: ratio(self.opened_tracked, self.delivered),
+            click_rate: ratio(self.clicked_tracked, self.delivered),
+            reply_rate: ratio(self.replied, self.delivered),
+            unsubscribe_rate: ratio(self.unsubscribed, self.delivered),
+            spam_rate: ratio(self.spam_complaints, self.delivered),
+        }
+    }
+}
+
+impl std::ops::AddAssign for Funnel {
+    fn add_assign(&mut self, o: Self) {
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.opened_tracked += o.opened_tracked;
+        self.clicked_tracked += o.clicked_tracked;
+        self.replied += o.replied;
+        self.bounced += o.bounced;
+        self.unsubscribed += o.unsubscribed;
+        self.spam_complaints += o.spam_complaints;
+    }
+}
+
+impl std::iter::Sum for Funnel {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Self::default(), |mut total, f| {
+            total += f;
+            total
+        })
+    }
+}
