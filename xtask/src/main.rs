@@ -43,6 +43,9 @@ enum Task {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
         #[arg(long)]
         database_url: Option<String>,
+        /// Also check, tenant by tenant, that the six tables hold what the ledger records.
+        #[arg(long)]
+        verify: bool,
     },
     /// Write the rows a seed would load as `<table>.csv` files, without a database.
     Export {
@@ -94,7 +97,10 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Seed(args) => load::run(&args).map(drop),
         Task::Audit { database_url } => audit::run(database_url.as_deref()),
-        Task::Status { database_url } => status::run(database_url.as_deref()),
+        Task::Status {
+            database_url,
+            verify,
+        } => status::run(database_url.as_deref(), verify),
         Task::Export { out, world } => export::run(&world, &out).map(|rows| {
             println!(
                 "wrote {} rows to {}",
