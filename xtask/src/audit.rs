@@ -44,6 +44,7 @@ pub fn evaluate(conn: &mut PgConnection) -> Result<Vec<(RuleId, Finding)>> {
 pub fn run(database_url: Option<&str>) -> Result<()> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
+    target.ensure_warehouse(&mut conn)?;
     let findings = evaluate(&mut conn)?;
     let mut broken = 0;
     println!("audit of {target}");
