@@ -84,6 +84,17 @@ impl Target {
         });
         // Only fails for URLs that cannot have credentials, which have no password.
         let _ = url.set_password(None);
+        // libpq also takes it as a parameter (as in the socket form, see `socket_url`).
+        let (params, rest): (Vec<_>, Vec<_>) = url
+            .query_pairs()
+            .into_owned()
+            .partition(|(k, _)| k == "password");
+        let password = password.or_else(|| params.into_iter().next().map(|(_, v)| v));
+        if rest.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(rest);
+        }
         (url.to_string(), password)
     }
 
@@ -286,6 +297,9 @@ mod tests {
         let expected = [("host", "/run/pg"), ("user", "me"), ("password", "p@ss")];
         assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
         assert!(!target.to_string().contains("p@ss"), "{target}");
+        let (url, password) = target.split_password();
+        assert_eq!(password.as_deref(), Some("p@ss"));
+        assert_eq!(url, "postgres:///wh?host=%2Frun%2Fpg&user=me");
         // Without a socket parameter the URL names no server: still refused.
         assert!(Target::parse("postgres://me:pw@/wh").is_err());
     }

@@ -108,3 +108,23 @@ fn a_seed_whose_tenants_vanish_while_it_runs_fails() {
     let status = xtask(&["status", "--database-url", db.url()]).success();
     assert!(status.stdout().contains("did not finish"), "{status}");
 }
+
+#[test]
+fn a_run_of_the_same_seed_finishes_what_a_killed_one_claimed() {
+    let db = ScratchDb::new("race_killed_twin");
+    let mut first = spawn_seed(&db, &SLOW);
+    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+    let mut second = spawn_seed(&db, &SLOW);
+    let by_second = "SELECT count(*)::text AS v FROM pm_seed.tenants \
+                     WHERE run_id = (SELECT max(id) FROM pm_seed.runs)";
+    second.wait_until("the second run loaded a tenant", || {
+        query_text(db.url(), "SELECT count(*)::text AS v FROM pm_seed.runs") == "2"
+            && query_text(db.url(), by_second) != "0"
+    });
+    first.signal("KILL");
+    assert!(!first.finish().output.status.success());
+    second.finish().success();
+    assert_eq!(tenants_loaded(&db), slow_tenants());
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    assert_audit_clean(&db);
+}
