@@ -54,6 +54,7 @@ pub enum Format {
 pub fn run(database_url: Option<&str>, format: Format) -> Result<()> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
+    target.ensure_warehouse(&mut conn)?;
     let findings = evaluate(&mut conn)?;
     let broken = findings.iter().filter(|(_, f)| f.count > 0).count();
     match format {

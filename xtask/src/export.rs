@@ -1,12 +1,17 @@
 //! `cargo xtask export`: the rows a seed would write, as one CSV file per table, without
-//! a database. Files are written under temporary names and renamed at the end, so an
-//! interrupted export leaves no half-written `<table>.csv`.
+//! a database.
+//!
+//! All or nothing: the files are written into a sibling staging directory, which is then
+//! swapped with the target in one atomic `renameat2(RENAME_EXCHANGE)`. Whenever the export
+//! is killed, `--out` holds either the previous complete export or the new one, never a
+//! mix; what a killed export leaves (the staging directory) is removed by the next one.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use rustix::fs::{renameat_with, RenameFlags, CWD};
 use sim::columns::column_names;
 use sim::csv::write_table;
 use sim::ids::Table;
@@ -16,12 +21,76 @@ use crate::world::WorldArgs;
 /// Writes `<table>.csv` for the six tables into `out`; returns rows per table.
 pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
     let world = world.resolve()?;
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let partial = |t: Table| out.join(format!(".{}.csv.partial", t.name()));
+    let out =
+        std::path::absolute(out).with_context(|| format!("invalid --out {}", out.display()))?;
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        bail!("invalid --out {}: it must name a directory", out.display());
+    };
+    check_target(&out)?;
+    let staging = parent.join(format!(".{}.export-partial", name.to_string_lossy()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove the leftover {}", staging.display()))?;
+    }
+    fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    let rows = write_files(&world, &staging)?;
+    File::open(&staging)?.sync_all()?;
+    if out.exists() {
+        renameat_with(CWD, &staging, CWD, &out, RenameFlags::EXCHANGE)
+            .with_context(|| format!("cannot swap {} into place", out.display()))?;
+        // The staging directory now holds the previous export.
+        fs::remove_dir_all(&staging)
+            .with_context(|| format!("cannot remove the previous export {}", staging.display()))?;
+    } else {
+        fs::rename(&staging, &out)
+            .with_context(|| format!("cannot move {} into place", out.display()))?;
+    }
+    File::open(parent)?.sync_all()?;
+    Ok(rows)
+}
+
+/// The files an export directory may hold: its six CSV files, and the `.partial` files
+/// that exports of earlier versions left when killed.
+fn is_export_file(name: &str) -> bool {
+    Table::ALL.iter().any(|t| {
+        name == format!("{}.csv", t.name()) || name == format!(".{}.csv.partial", t.name())
+    })
+}
+
+/// Refuses an `--out` that exists but is not an earlier export: swapping it out would
+/// remove whatever else it holds.
+fn check_target(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        bail!("--out {} exists and is not a directory", out.display());
+    }
+    let mut others = Vec::new();
+    for entry in fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if !is_export_file(&name) {
+            others.push(name);
+        }
+    }
+    if !others.is_empty() {
+        others.sort();
+        bail!(
+            "--out {} holds files that are not part of an export ({}): \
+             choose an empty or new directory, or an earlier export",
+            out.display(),
+            others.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Writes and syncs the six CSV files into `dir`.
+fn write_files(world: &crate::world::World, dir: &Path) -> Result<[u64; 6]> {
     let mut files: Vec<BufWriter<File>> = Table::ALL
         .iter()
         .map(|&t| -> Result<BufWriter<File>> {
-            let path = partial(t);
+            let path = file(dir, t);
             let mut w = BufWriter::with_capacity(
                 1 << 20,
                 File::create(&path).with_context(|| format!("cannot write {}", path.display()))?,
@@ -39,24 +108,24 @@ pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
             }
         }
     }
-    for (file, t) in files.into_iter().zip(Table::ALL) {
+    for file in files {
         file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        let done: PathBuf = out.join(format!("{}.csv", t.name()));
-        fs::rename(partial(t), &done)?;
     }
     Ok(rows)
 }
 
-/// The `psql` commands that load an export into a migrated warehouse, in foreign-key order.
+fn file(dir: &Path, table: Table) -> PathBuf {
+    dir.join(format!("{}.csv", table.name()))
+}
+
+/// The `psql` commands that load an export into a migrated warehouse, in foreign-key
+/// order. psql takes the file name in single quotes, a quote in it doubled.
 pub fn psql_script(dir: &Path) -> String {
     Table::ALL
         .iter()
-        .map(|t| {
-            format!(
-                "\\copy {} FROM '{}' CSV HEADER\n",
-                t.name(),
-                dir.join(format!("{}.csv", t.name())).display()
-            )
+        .map(|&t| {
+            let path = file(dir, t).display().to_string().replace('\'', "''");
+            format!("\\copy {} FROM '{path}' CSV HEADER\n", t.name())
         })
         .collect()
 }

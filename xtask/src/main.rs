@@ -49,6 +49,9 @@ enum Task {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
         #[arg(long)]
         database_url: Option<String>,
+        /// Also check, tenant by tenant, that the six tables hold what the ledger records.
+        #[arg(long)]
+        verify: bool,
     },
     /// Write the rows a seed would load as `<table>.csv` files, without a database.
     Export {
@@ -110,7 +113,10 @@ fn main() -> ExitCode {
             database_url,
             format,
         } => audit::run(database_url.as_deref(), format),
-        Task::Status { database_url } => status::run(database_url.as_deref()),
+        Task::Status {
+            database_url,
+            verify,
+        } => status::run(database_url.as_deref(), verify),
         Task::Export { out, world } => export::run(&world, &out).map(|rows| {
             println!(
                 "wrote {} rows to {}",

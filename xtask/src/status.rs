@@ -1,35 +1,48 @@
-//! `cargo xtask status`: what the seed ledger says the warehouse holds.
+//! `cargo xtask status`: what the seed ledger says the warehouse holds, and with
+//! `--verify`, whether the six tables still hold exactly that.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use sim::ids::Table;
 
 use crate::load::ledger;
-use crate::target::Target;
+use crate::target::{db_step, Target};
 
-/// Prints the recorded seed runs and the six tables' row counts.
-pub fn run(database_url: Option<&str>) -> Result<()> {
+/// Prints the recorded seed runs and the six tables' row counts; with `verify`, compares
+/// the tables with the ledger's per-tenant checksums and fails on any difference.
+pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
+    target.ensure_warehouse(&mut conn)?;
     println!("warehouse {target}");
-    let runs = ledger::runs(&mut conn)?;
+    let runs = ledger::runs(&mut conn).map_err(db_step("reading the ledger"))?;
     if runs.is_empty() {
         println!("no seed recorded");
     }
     for r in runs {
-        let finished = r
-            .finished_at
-            .map_or("did not finish (resumable)".to_owned(), |t| {
-                format!("finished {t}")
-            });
+        let finished = match (r.finished_at, r.completed_by) {
+            (Some(t), _) => format!("finished {t}"),
+            (None, Some(by)) => format!("interrupted, completed by run {by}"),
+            (None, None) => "did not finish (resumable)".to_owned(),
+        };
         println!(
             "run {}: profile {} seed {} scale {} shard {} (xtask {}), started {}, {}; {} tenants, {} rows",
             r.id, r.profile, r.seed, r.scale, r.shard, r.tool_version, r.started_at, finished, r.tenants,
             r.rows.iter().sum::<i64>()
         );
     }
-    let counts = ledger::table_counts(&mut conn)?;
+    let counts = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
     for (t, n) in Table::ALL.iter().zip(counts) {
         println!("  {:<26} {:>12} rows", t.name(), n);
+    }
+    if verify {
+        let mismatch = ledger::compare(&mut conn).map_err(db_step("verifying the warehouse"))?;
+        if !mismatch.is_empty() {
+            bail!(
+                "the six tables differ from the seed ledger: {mismatch}; \
+                 `cargo xtask seed --reset` empties them and seeds anew"
+            );
+        }
+        println!("verified: the six tables hold exactly what the seed ledger records");
     }
     Ok(())
 }

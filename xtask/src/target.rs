@@ -4,7 +4,8 @@
 use anyhow::{bail, Result};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error::DatabaseError};
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Text};
+use sim::ids::Table;
 use url::Url;
 
 /// The local development warehouse, used when nothing else is configured.
@@ -40,6 +41,7 @@ impl Target {
     /// Parses and checks a database URL.
     pub fn parse(raw: &str) -> Result<Self> {
         let url = Url::parse(raw)
+            .or_else(|e| socket_url(raw).ok_or(e))
             .map_err(|e| anyhow::anyhow!("invalid database URL {}: {e}", testdb::redact(raw)))?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
             bail!(
@@ -82,6 +84,17 @@ impl Target {
         });
         // Only fails for URLs that cannot have credentials, which have no password.
         let _ = url.set_password(None);
+        // libpq also takes it as a parameter (as in the socket form, see `socket_url`).
+        let (params, rest): (Vec<_>, Vec<_>) = url
+            .query_pairs()
+            .into_owned()
+            .partition(|(k, _)| k == "password");
+        let password = password.or_else(|| params.into_iter().next().map(|(_, v)| v));
+        if rest.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(rest);
+        }
         (url.to_string(), password)
     }
 
@@ -91,11 +104,35 @@ impl Target {
             // libpq's message spans lines; the error is one line.
             let message = testdb::scrub(&e.to_string(), self.url.as_str());
             let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            anyhow::anyhow!(
-                "cannot connect to {self}: {message} (is PostgreSQL running? locally: {})",
-                testdb::START_HINT
-            )
+            anyhow::anyhow!("cannot connect to {self}: {message} ({})", hint(&message))
         })
+    }
+
+    /// Refuses a database without the six tables (for the tasks that only read them).
+    pub fn ensure_warehouse(&self, conn: &mut PgConnection) -> Result<()> {
+        #[derive(QueryableByName)]
+        struct Missing {
+            #[diesel(sql_type = Text)]
+            name: String,
+        }
+        let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
+        let missing: Vec<String> = diesel::sql_query(
+            "SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) \
+             WHERE to_regclass(format('public.%I', name)) IS NULL ORDER BY n",
+        )
+        .bind::<diesel::sql_types::Array<Text>, _>(&names)
+        .load::<Missing>(conn)?
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+        if !missing.is_empty() {
+            bail!(
+                "{self} is not a warehouse: it lacks {}; create and fill it with \
+                 `cargo xtask seed --database-url <this URL>`",
+                missing.join(", ")
+            );
+        }
+        Ok(())
     }
 
     /// Connects, creating the database first if the server says it does not exist.
@@ -154,8 +191,116 @@ impl Target {
     }
 }
 
+/// What to do about a failed connection, from libpq's (one-line) message: only a server
+/// that cannot be reached is a reason to ask whether PostgreSQL runs.
+fn hint(message: &str) -> String {
+    if message.contains("password authentication failed")
+        || message.contains("no password supplied")
+        || message.contains("authentication failed")
+    {
+        "check the user name and password in the URL".to_owned()
+    } else if message.contains("role") && message.contains("does not exist") {
+        "the server has no such role: use another user name, or create the role with CREATE ROLE … LOGIN".to_owned()
+    } else if message.contains("database") && message.contains("does not exist") {
+        "the server has no such database: check its name, or create it with `cargo xtask seed`"
+            .to_owned()
+    } else if message.contains("sslmode") {
+        "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()
+    } else if message.contains("SSL") {
+        "the server and the URL's sslmode disagree about SSL: try sslmode=prefer".to_owned()
+    } else {
+        format!("is PostgreSQL running? locally: {}", testdb::START_HINT)
+    }
+}
+
+/// `postgres://user:pw@/db?host=/socket`, which libpq accepts (a Unix socket directory
+/// given as a parameter) but a URL may not spell (credentials without a host): the same
+/// target as `postgres:///db?host=/socket&user=user&password=pw`.
+fn socket_url(raw: &str) -> Option<Url> {
+    let (scheme, rest) = raw.split_once("://")?;
+    let (credentials, tail) = rest.split_once("@/")?;
+    if credentials.contains('/') {
+        return None;
+    }
+    let mut url = Url::parse(&format!("{scheme}:///{tail}")).ok()?;
+    if !url.query_pairs().any(|(k, _)| k == "host") {
+        return None;
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("v={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map_or_else(String::new, |(_, v)| v.into_owned())
+    };
+    let (user, password) = match credentials.split_once(':') {
+        Some((u, p)) => (decode(u), Some(decode(p))),
+        None => (decode(credentials), None),
+    };
+    {
+        let mut pairs = url.query_pairs_mut();
+        if !user.is_empty() {
+            pairs.append_pair("user", &user);
+        }
+        if let Some(p) = password {
+            pairs.append_pair("password", &p);
+        }
+    }
+    Some(url)
+}
+
+/// For errors of a step on the main connection: a database error gets one line, prefixed
+/// with what was being done; refusals and other errors pass as they are.
+pub fn db_step<E: Into<anyhow::Error>>(step: &'static str) -> impl Fn(E) -> anyhow::Error {
+    move |e| {
+        let e: anyhow::Error = e.into();
+        if e.is::<diesel::result::Error>() {
+            let message = e
+                .to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            anyhow::anyhow!("{step}: {message}")
+        } else {
+            e
+        }
+    }
+}
+
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&testdb::redact(self.url.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server trusts every local connection, so authentication failures are
+    /// checked on libpq's messages here.
+    #[test]
+    fn hints_follow_the_failure() {
+        let auth = "connection to server at \"db\" (10.0.0.1), port 5432 failed: \
+                    FATAL: password authentication failed for user \"me\"";
+        assert!(hint(auth).contains("password"), "{}", hint(auth));
+        let no_password = "fe_sendauth: no password supplied";
+        assert!(hint(no_password).contains("password"));
+        let refused = "connection to server at \"127.0.0.1\", port 1 failed: Connection refused";
+        assert!(hint(refused).contains("is PostgreSQL running"));
+        assert!(!hint(auth).contains("is PostgreSQL running"));
+    }
+
+    #[test]
+    fn credentials_before_a_socket_parameter_become_parameters() {
+        let target = Target::parse("postgres://me:p%40ss@/wh?host=/run/pg").unwrap();
+        assert_eq!(target.database(), "wh");
+        let pairs: Vec<(String, String)> = target.url.query_pairs().into_owned().collect();
+        let expected = [("host", "/run/pg"), ("user", "me"), ("password", "p@ss")];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        assert!(!target.to_string().contains("p@ss"), "{target}");
+        let (url, password) = target.split_password();
+        assert_eq!(password.as_deref(), Some("p@ss"));
+        assert_eq!(url, "postgres:///wh?host=%2Frun%2Fpg&user=me");
+        // Without a socket parameter the URL names no server: still refused.
+        assert!(Target::parse("postgres://me:pw@/wh").is_err());
     }
 }

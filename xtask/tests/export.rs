@@ -2,24 +2,100 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use common::*;
+
+/// Every file under `dir` (names relative to it) and a hash of its content.
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let data = std::fs::read(e.path()).unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, format!("{:x}", Sha256::digest(&data)))
+        })
+        .collect()
+}
+
+/// Entries of `dir` whose name starts with `prefix`.
+fn entries(dir: &Path, prefix: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn a_killed_export_leaves_the_previous_one_and_the_next_cleans_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let out = dir.to_str().unwrap();
+    xtask(&["export", "--out", out, "--seed", "1"]).success();
+    let previous = files(&dir);
+    assert_eq!(previous.len(), 6, "{previous:?}");
+
+    // A larger export, killed while it writes (its staging directory has content).
+    let mut killed = spawn(&[
+        "export",
+        "--out",
+        out,
+        "--profile",
+        "staging",
+        "--seed",
+        "2",
+    ]);
+    killed.wait_until("the export started writing", || {
+        entries(tmp.path(), ".out.")
+            .iter()
+            .any(|d| std::fs::read_dir(tmp.path().join(d)).is_ok_and(|mut r| r.next().is_some()))
+    });
+    killed.signal("KILL");
+    killed.finish();
+    assert_eq!(files(&dir), previous, "the killed export changed --out");
+
+    let again = xtask(&["export", "--out", out, "--seed", "3"]).success();
+    let next = files(&dir);
+    assert_eq!(next.len(), 6, "{next:?}");
+    assert_ne!(next, previous, "{again}");
+    assert_eq!(
+        entries(tmp.path(), "."),
+        Vec::<String>::new(),
+        "leftovers remain"
+    );
+}
+
+#[test]
+fn export_refuses_a_directory_holding_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let out = tmp.path().to_str().unwrap();
+    xtask(&["export", "--out", out]).refused(&["notes.txt"]);
+    assert_eq!(entries(tmp.path(), ""), vec!["notes.txt".to_owned()]);
+}
 
 #[test]
 fn export_loaded_with_psql_equals_the_seed() {
     let world = ["--profile", "dev", "--seed", "5", "--scale", "0.5"];
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // A quote in the path: the printed script must quote it for psql.
+    let dir = tmp.path().join("it's an export");
+    let out = dir.to_str().unwrap();
     let mut args = vec!["export", "--out", out];
     args.extend(world);
     let export = xtask(&args).success();
     let stdout = export.stdout();
     // The printed instructions are the psql lines used below, in foreign-key order.
-    let script = copy_script(dir.path());
+    let script = copy_script(&dir);
     let printed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("\\copy")).collect();
     assert_eq!(printed, script, "{export}");
 
     let loaded = ScratchDb::migrated("export_psql");
-    psql_copy(&loaded, dir.path(), false);
+    psql_copy(&loaded, &dir, false);
     let total: i64 = counts(loaded.url()).iter().sum();
     assert!(stdout.contains(&format!("wrote {total} rows")), "{export}");
     assert_audit_clean(&loaded);

@@ -29,6 +29,16 @@ fn bad_input_leaves_a_seeded_warehouse_untouched() {
         "early.toml",
         &format!("{head}tenants = 1\nas_of = \"2024-12-31\"\n"),
     );
+    let infinite = profile_file(
+        dir.path(),
+        "infinite.toml",
+        &format!("{head}tenants = 1\nas_of = \"2025-02-01\"\n[sending]\ndomains_min = inf\n"),
+    );
+    let huge = profile_file(
+        dir.path(),
+        "huge.toml",
+        &format!("{head}tenants = 1\nas_of = \"2025-02-01\"\n[sending]\ndomains_shape = 1e300\n"),
+    );
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
@@ -41,6 +51,14 @@ fn bad_input_leaves_a_seeded_warehouse_untouched() {
             vec!["`tenants`"],
         ),
         (vec!["--profile".into(), path(&early)], vec!["`as_of`"]),
+        (
+            vec!["--profile".into(), path(&infinite)],
+            vec!["`sending.domains_min`", "inf"],
+        ),
+        (
+            vec!["--profile".into(), path(&huge)],
+            vec!["`sending.domains_shape`", "1e300"],
+        ),
         (vec!["--shard".into(), "3/2".into()], vec!["--shard", "3/2"]),
         (vec!["--scale".into(), "0".into()], vec!["--scale"]),
         (vec!["--jobs".into(), "0".into()], vec!["--jobs"]),
@@ -71,6 +89,11 @@ fn rows_nobody_seeded_are_refused() {
         !ledger_exists(db.url()),
         "the refused seed created pm_seed: {run}"
     );
+    // What the refusal suggests works, although there is no ledger.
+    let reset = seed(&db, &["--reset"]);
+    assert!(reset.stderr().contains("reset: removed 1 rows"), "{reset}");
+    assert_audit_clean(&db);
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
 }
 
 #[test]
@@ -110,4 +133,60 @@ fn read_only_warehouse_is_refused_before_any_work() {
         "SELECT count(*)::text AS v FROM pg_namespace WHERE nspname = 'pm_seed'",
     );
     assert_eq!(schemas, "0", "the refused seed created the ledger schema");
+}
+
+/// Only a server that cannot be reached is a reason to ask whether PostgreSQL runs; a
+/// missing role or database and a bad `sslmode` get their own hint.
+#[test]
+fn each_connection_failure_gets_its_own_hint() {
+    let server = url::Url::parse(&testdb::server_url()).unwrap();
+    let with = |user: &str, db: &str, query: &str| {
+        let mut url = server.clone();
+        url.set_username(user).unwrap();
+        url.set_path(&format!("/{db}"));
+        url.set_query((!query.is_empty()).then_some(query));
+        url.to_string()
+    };
+    let user = server.username().to_owned();
+    let running = "is PostgreSQL running";
+    let cases = [
+        (with("no_such_role_pm9", "postgres", ""), "no such role"),
+        (with(&user, "no_such_db_pm9", ""), "no such database"),
+        (
+            with(&user, "postgres", "sslmode=bogus"),
+            "sslmode must be one of",
+        ),
+    ];
+    for (url, hint) in &cases {
+        for task in ["audit", "status"] {
+            let run = xtask(&[task, "--database-url", url]).refused(&["cannot connect", hint]);
+            assert!(!run.stderr().contains(running), "{run}");
+        }
+    }
+    let unreachable = "postgres://u@127.0.0.1:1/x";
+    xtask(&["status", "--database-url", unreachable]).refused(&[running]);
+}
+
+/// `postgres://user:pw@/db?host=/socket/dir`: credentials without a host, which libpq
+/// accepts, reach the server over its Unix socket.
+#[test]
+fn a_unix_socket_url_with_credentials_is_accepted() {
+    let db = ScratchDb::migrated("socket_url");
+    let server = url::Url::parse(db.url()).unwrap();
+    let user = if server.username().is_empty() {
+        "postgres"
+    } else {
+        server.username()
+    };
+    let socket = query_text(
+        db.url(),
+        "SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS v",
+    );
+    let url = format!("postgres://{user}:s3cretpw@/{}?host={socket}", db.name());
+    let run = xtask(&["status", "--database-url", &url]).success();
+    assert!(run.stdout().contains("no seed recorded"), "{run}");
+    assert!(
+        !(run.stdout() + &run.stderr()).contains("s3cretpw"),
+        "{run}"
+    );
 }

@@ -3,64 +3,21 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
 use common::*;
 
 /// Large enough (108 tenants on one loader) to be still running when its first tenant
 /// commits.
 const KILLED: [&str; 6] = ["--profile", "dev", "--scale", "3", "--jobs", "1"];
 
-fn spawn_seed(db: &ScratchDb, extra: &[&str]) -> (Vec<String>, Child) {
-    let mut args: Vec<String> = vec!["seed".into(), "--database-url".into(), db.url().into()];
-    args.extend(extra.iter().map(|a| (*a).to_owned()));
-    let child = command(&args.iter().map(String::as_str).collect::<Vec<_>>())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawning xtask seed");
-    (args, child)
-}
-
-fn finish(args: &[String], child: Child) -> Run {
-    let output = child.wait_with_output().expect("waiting for xtask");
-    Run::new(&args.iter().map(String::as_str).collect::<Vec<_>>(), output)
-}
-
-/// Tenants committed so far (0 while the ledger does not exist yet).
-fn tenants_loaded(db: &ScratchDb) -> i64 {
-    if !ledger_exists(db.url()) {
-        return 0;
-    }
-    query_text(db.url(), "SELECT count(*)::text AS v FROM pm_seed.tenants")
-        .parse()
-        .unwrap()
-}
-
 /// Starts the seed, interrupts it with `signal` once a tenant is committed, checks what
 /// is left, and runs the same command again to the end.
 fn interrupt_and_resume(signal: &str) -> ScratchDb {
     let total = i64::from(sim::Profile::load("dev").unwrap().tenants) * 3; // KILLED's scale
     let db = ScratchDb::new(&format!("resume_{signal}"));
-    let (args, mut child) = spawn_seed(&db, &KILLED);
-    let started = Instant::now();
-    while tenants_loaded(&db) == 0 {
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("the seed ended ({status}) before a tenant was seen");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no tenant yet"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let killed = std::process::Command::new("kill")
-        .args([format!("-{signal}"), child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let run = finish(&args, child);
+    let mut child = spawn_seed(&db, &KILLED);
+    child.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+    child.signal(signal);
+    let run = child.finish();
     assert!(!run.output.status.success(), "SIG{signal} ignored: {run}");
     let loaded = tenants_loaded(&db);
     assert!(
@@ -82,12 +39,26 @@ fn interrupt_and_resume(signal: &str) -> ScratchDb {
         "rows of incomplete tenants remain"
     );
     assert_audit_clean(&db);
+    // `status` counts what the interrupted run loaded, and once the rerun finishes it,
+    // says so.
     let status = xtask(&["status", "--database-url", db.url()]).success();
-    assert!(status.stdout().contains("did not finish"), "{status}");
+    let interrupted = format!("did not finish (resumable); {loaded} tenants");
+    assert!(status.stdout().contains(&interrupted), "{status}");
 
     let rerun = seed(&db, &KILLED);
     let resuming = format!("resuming: {loaded} tenants already loaded");
     assert!(rerun.stderr().contains(&resuming), "{rerun}");
+    let status = xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    let out = status.stdout();
+    let runs: Vec<&str> = out.lines().filter(|l| l.starts_with("run ")).collect();
+    assert_eq!(runs.len(), 2, "{status}");
+    let completed = format!("interrupted, completed by run 2; {loaded} tenants");
+    assert!(runs[0].contains(&completed), "{status}");
+    assert!(runs[1].contains(", finished 20"), "{status}");
+    assert!(
+        runs[1].contains(&format!("; {} tenants", total - loaded)),
+        "{status}"
+    );
     db
 }
 
@@ -122,8 +93,8 @@ fn concurrent_shards_into_a_missing_database_add_up_to_the_whole() {
         .iter()
         .map(|shard| spawn_seed(&db, &["--shard", shard]))
         .collect();
-    for (args, child) in children {
-        let run = finish(&args, child);
+    for child in children {
+        let run = child.finish();
         assert!(run.output.status.success(), "a shard failed: {run}");
     }
     assert_same_content(&db, &whole, "shards 1/2 + 2/2 against the whole");

@@ -444,6 +444,22 @@ impl Profile {
                 "must be a range [low, high]".into(),
             ));
         }
+        // Numbers beyond these bounds (`inf`, `1e300`) would only saturate casts later.
+        for (field, value, max) in [
+            (
+                "sending.domains_min",
+                s.domains_min,
+                f64::from(s.domains_max),
+            ),
+            ("sending.domains_shape", s.domains_shape, 100.0),
+        ] {
+            if !(value.is_finite() && value <= max) {
+                return Err(invalid(
+                    field,
+                    format!("must be a finite number of at most {max}, got {value:?}"),
+                ));
+            }
+        }
         if !(s.domains_min >= 1.0 && s.domains_shape > 0.0 && s.domains_max >= 1) {
             return Err(invalid(
                 "sending.domains_min",

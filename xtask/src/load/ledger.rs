@@ -3,8 +3,12 @@
 //!
 //! `pm_seed.runs` records each seed run (profile, seed, scale, shard, tool version, rows
 //! per table, start and finish). `pm_seed.tenants` records each loaded tenant and is
-//! written in the same transaction as the tenant's rows, so it is exactly what the
-//! warehouse holds: a killed run is resumed by skipping the tenants listed there.
+//! written in the same transaction as the tenant's rows, with the run that loaded it and
+//! its [`Checksum`], so it is exactly what the warehouse holds: a killed run is resumed by
+//! skipping the tenants listed there, and a warehouse changed behind the ledger's back is
+//! noticed by comparing checksums.
+
+use std::collections::HashSet;
 
 use anyhow::{bail, Result};
 use diesel::connection::SimpleConnection;
@@ -12,6 +16,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz};
 use sim::ids::Table;
 
+use super::checksum::{self, Checksum, Mismatch};
+use super::guard;
 use crate::world::World;
 
 /// Serialises ledger set-up, checks and resets between concurrent seeders.
@@ -29,18 +35,20 @@ CREATE TABLE IF NOT EXISTS pm_seed.runs (
     tool_version TEXT NOT NULL,
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
-    tenants      INTEGER NOT NULL DEFAULT 0,
-    rows         BIGINT[] NOT NULL DEFAULT '{0,0,0,0,0,0}'
+    pid          INTEGER NOT NULL
 );
-COMMENT ON TABLE pm_seed.runs IS 'cargo xtask seed runs; rows[] in the order billing, campaign, sequence_step, lead, mailbox, warmup';
+COMMENT ON TABLE pm_seed.runs IS 'cargo xtask seed runs; pid: the backend holding the warehouse lock for the run';
 CREATE TABLE IF NOT EXISTS pm_seed.tenants (
     fingerprint TEXT NOT NULL,
     tenant_no   INTEGER NOT NULL,
     tenant_id   TEXT NOT NULL,
     rows        BIGINT[] NOT NULL,
+    id_sums     BIGINT[] NOT NULL,
+    sent_sums   BIGINT[] NOT NULL,
+    run_id      BIGINT NOT NULL,
     PRIMARY KEY (fingerprint, tenant_no)
 );
-COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction';
+COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent)';
 ";
 
 /// Takes the ledger lock for the current transaction.
@@ -49,18 +57,28 @@ pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Whether the ledger exists.
-fn exists(conn: &mut PgConnection) -> QueryResult<bool> {
+/// Whether the ledger exists; refuses one written by an older xtask, without checksums.
+fn exists(conn: &mut PgConnection) -> Result<bool> {
     #[derive(QueryableByName)]
-    struct Exists {
+    struct State {
         #[diesel(sql_type = diesel::sql_types::Bool)]
-        e: bool,
+        ledger: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        current: bool,
     }
-    Ok(
-        diesel::sql_query("SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS e")
-            .get_result::<Exists>(conn)?
-            .e,
+    let state = diesel::sql_query(
+        "SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS ledger, EXISTS (SELECT 1 \
+         FROM pg_attribute WHERE attrelid = to_regclass('pm_seed.tenants') \
+         AND attname = 'sent_sums' AND NOT attisdropped) AS current",
     )
+    .get_result::<State>(conn)?;
+    if state.ledger && !state.current {
+        bail!(
+            "the seed ledger (pm_seed) was written by an older xtask and has no checksums: \
+             run again with --reset"
+        );
+    }
+    Ok(state.ledger)
 }
 
 #[derive(QueryableByName)]
@@ -90,21 +108,13 @@ pub fn table_counts(conn: &mut PgConnection) -> QueryResult<[i64; 6]> {
     Ok(counts)
 }
 
-/// What the ledger says this seed already loaded: tenant numbers and rows per table.
-pub struct Loaded {
-    /// Tenant numbers already in the warehouse.
-    pub tenants: Vec<u32>,
-    /// Their rows per table.
-    pub rows: [i64; 6],
-}
-
 /// Checks, under the ledger lock, that the warehouse holds nothing but earlier parts of
-/// this same seed; then, unless the shard is complete already, creates the ledger if
-/// needed and records the start of a run. A refusal writes nothing. Returns what is
-/// already loaded and the run's id (`None`: nothing to do).
-pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
+/// this same seed, exactly as the ledger recorded them; then, unless the shard is complete
+/// already, creates the ledger if needed and records the start of a run. A refusal writes
+/// nothing. Returns the tenants already loaded and the run's id (`None`: nothing to do).
+pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u32>, Option<i64>)> {
     // The lock is taken before the transaction starts, so that its snapshot (one for the
-    // ledger and the counts, though other shards commit meanwhile) sees every seeder that
+    // ledger and the tables, though other shards commit meanwhile) sees every seeder that
     // held the lock before.
     diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})")).execute(conn)?;
     let checked = check_and_start(conn, world);
@@ -112,7 +122,7 @@ pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i
     checked
 }
 
-fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
+fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u32>, Option<i64>)> {
     conn.build_transaction().repeatable_read().run(|conn| {
         let ledger = exists(conn)?;
         let others: Vec<Other> = if !ledger {
@@ -127,6 +137,12 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
             .load(conn)?
         };
         if let Some(o) = others.first() {
+            if let Some(seed) = guard::running_seed(conn, Some(&world.fingerprint))? {
+                bail!(
+                    "another seed ({seed}) is running on this warehouse: wait for it to \
+                     finish, then run again (with --reset to replace it)"
+                );
+            }
             bail!(
                 "the warehouse holds another seed (profile {}, seed {}, scale {}): \
                  run again with --reset to replace it",
@@ -138,33 +154,29 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
         let loaded = if ledger {
             loaded(conn, &world.fingerprint)?
         } else {
-            Loaded {
-                tenants: Vec::new(),
-                rows: [0; 6],
-            }
+            HashSet::new()
         };
-        let present = table_counts(conn)?;
-        let foreign: Vec<String> = Table::ALL
-            .iter()
-            .zip(present.iter().zip(loaded.rows))
-            .filter(|(_, (have, ours))| **have != *ours)
-            .map(|(t, (have, ours))| format!("{} rows in {} ({} seeded)", have, t.name(), ours))
-            .collect();
-        if !foreign.is_empty() {
+        let mismatch = compare_in(conn, ledger)?;
+        if !mismatch.is_empty() {
+            if loaded.is_empty() {
+                bail!(
+                    "the warehouse holds rows no seed recorded ({mismatch}): \
+                     run again with --reset to empty the six tables first"
+                );
+            }
             bail!(
-                "the warehouse holds data this seed did not write: {}; \
-                 run again with --reset to empty the six tables first",
-                foreign.join(", ")
+                "the warehouse no longer holds what its seed ledger records ({mismatch} differ): \
+                 run again with --reset to empty the six tables and seed anew"
             );
         }
-        let complete = world.sim.tenants(world.shard).all(|no| loaded.tenants.contains(&no));
+        let complete = world.sim.tenants(world.shard).all(|no| loaded.contains(&no));
         if complete {
             return Ok((loaded, None));
         }
         conn.batch_execute(DDL)?;
         let run: i64 = diesel::sql_query(
-            "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING id AS n",
+            "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at, pid) \
+             VALUES ($1, $2, $3, $4, $5, $6, now(), pg_backend_pid()) RETURNING id AS n",
         )
         .bind::<Text, _>(&world.fingerprint)
         .bind::<Text, _>(&world.profile_label)
@@ -178,65 +190,123 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
     })
 }
 
+/// Where the six tables differ from the ledger's checksums (all of them, when there is
+/// no ledger), in one consistent snapshot.
+pub fn compare(conn: &mut PgConnection) -> Result<Mismatch> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| {
+            let ledger = exists(conn)?;
+            compare_in(conn, ledger)
+        })
+}
+
+fn compare_in(conn: &mut PgConnection, ledger: bool) -> Result<Mismatch> {
+    let recorded = if ledger {
+        checksum::ledger(conn)?
+    } else {
+        Default::default()
+    };
+    Ok(Mismatch::between(&recorded, &checksum::warehouse(conn)?))
+}
+
+/// Before a seed reports success: every tenant of its shard is recorded, and the tables
+/// hold exactly what the ledger records. Otherwise says what is missing or different.
+pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
+    let (missing, mismatch) =
+        conn.build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(|conn| -> Result<_> {
+                let loaded = loaded(conn, &world.fingerprint)?;
+                let missing: Vec<u32> = world
+                    .sim
+                    .tenants(world.shard)
+                    .filter(|no| !loaded.contains(no))
+                    .collect();
+                Ok((missing, compare_in(conn, true)?))
+            })?;
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        problems.push(format!(
+            "{} tenants of shard {} are not in the ledger ({})",
+            missing.len(),
+            world.shard,
+            checksum::list_tenants(&missing)
+        ));
+    }
+    if !mismatch.is_empty() {
+        problems.push(format!("the tables differ from the ledger in {mismatch}"));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the warehouse does not hold this seed after loading: {}; someone changed it \
+             meanwhile (see `cargo xtask status --verify`): run again, or with --reset",
+            problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
 /// The tenants of `fingerprint` already loaded.
-pub fn loaded(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<Loaded> {
+pub fn loaded(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<HashSet<u32>> {
     #[derive(QueryableByName)]
     struct T {
         #[diesel(sql_type = Integer)]
         tenant_no: i32,
-        #[diesel(sql_type = Array<BigInt>)]
-        rows: Vec<i64>,
     }
     let tenants: Vec<T> =
-        diesel::sql_query("SELECT tenant_no, rows FROM pm_seed.tenants WHERE fingerprint = $1")
+        diesel::sql_query("SELECT tenant_no FROM pm_seed.tenants WHERE fingerprint = $1")
             .bind::<Text, _>(fingerprint)
             .load(conn)?;
-    let mut rows = [0; 6];
-    for t in &tenants {
-        for (total, n) in rows.iter_mut().zip(&t.rows) {
-            *total += n;
-        }
-    }
-    Ok(Loaded {
-        tenants: tenants.iter().map(|t| t.tenant_no as u32).collect(),
-        rows,
-    })
+    Ok(tenants.iter().map(|t| t.tenant_no as u32).collect())
 }
 
-/// Records a loaded tenant; call inside the tenant's transaction.
+/// Whether tenant `no` of `fingerprint` is loaded, as of now (not of the transaction's
+/// start, under the default isolation): asked after claiming the tenant.
+pub fn is_loaded(conn: &mut PgConnection, fingerprint: &str, no: u32) -> QueryResult<bool> {
+    Ok(diesel::sql_query(
+        "SELECT count(*) AS n FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+    )
+    .bind::<Text, _>(fingerprint)
+    .bind::<Integer, _>(no as i32)
+    .get_result::<Count>(conn)?
+    .n > 0)
+}
+
+/// Records a loaded tenant and its checksum; call inside the tenant's transaction.
 pub fn record_tenant(
     conn: &mut PgConnection,
+    run: i64,
     fingerprint: &str,
     no: u32,
     tenant_id: &str,
-    rows: [usize; 6],
+    sum: &Checksum,
 ) -> QueryResult<()> {
-    diesel::sql_query("INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows) VALUES ($1, $2, $3, $4)")
-        .bind::<Text, _>(fingerprint)
-        .bind::<Integer, _>(no as i32)
-        .bind::<Text, _>(tenant_id)
-        .bind::<Array<BigInt>, _>(rows.map(|n| n as i64).to_vec())
-        .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind::<Text, _>(fingerprint)
+    .bind::<Integer, _>(no as i32)
+    .bind::<Text, _>(tenant_id)
+    .bind::<Array<BigInt>, _>(sum.rows.to_vec())
+    .bind::<Array<BigInt>, _>(sum.ids.to_vec())
+    .bind::<Array<BigInt>, _>(sum.sent.to_vec())
+    .bind::<BigInt, _>(run)
+    .execute(conn)?;
     Ok(())
 }
 
 /// Records the end of a run, and moves the identity sequences past the seeded ids so that
 /// later inserts by services do not collide with them.
-pub fn finish(
-    conn: &mut PgConnection,
-    run: i64,
-    tenants: usize,
-    rows: [u64; 6],
-) -> QueryResult<()> {
+pub fn finish(conn: &mut PgConnection, run: i64) -> QueryResult<()> {
     conn.transaction(|conn| {
         advance_sequences(conn)?;
-        diesel::sql_query(
-            "UPDATE pm_seed.runs SET finished_at = now(), tenants = $2, rows = $3 WHERE id = $1",
-        )
-        .bind::<BigInt, _>(run)
-        .bind::<Integer, _>(tenants as i32)
-        .bind::<Array<BigInt>, _>(rows.map(|n| n as i64).to_vec())
-        .execute(conn)?;
+        diesel::sql_query("UPDATE pm_seed.runs SET finished_at = now() WHERE id = $1")
+            .bind::<BigInt, _>(run)
+            .execute(conn)?;
         Ok(())
     })
 }
@@ -259,7 +329,8 @@ pub fn advance_sequences(conn: &mut PgConnection) -> QueryResult<()> {
     })
 }
 
-/// Empties the six tables and the ledger; returns the rows removed per table.
+/// Empties the six tables and drops the ledger (the next run creates it afresh, in its
+/// current form); returns the rows removed per table. Works with or without a ledger.
 pub fn reset(conn: &mut PgConnection) -> Result<[i64; 6]> {
     Ok(conn.transaction(|conn| {
         lock(conn)?;
@@ -267,7 +338,11 @@ pub fn reset(conn: &mut PgConnection) -> Result<[i64; 6]> {
         let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
         diesel::sql_query(format!("TRUNCATE {} RESTART IDENTITY", names.join(", ")))
             .execute(conn)?;
-        diesel::sql_query("TRUNCATE pm_seed.runs, pm_seed.tenants").execute(conn)?;
+        // No "does not exist, skipping" notices when there is no ledger.
+        conn.batch_execute(
+            "SET LOCAL client_min_messages = warning; \
+             DROP TABLE IF EXISTS pm_seed.runs, pm_seed.tenants",
+        )?;
         QueryResult::Ok(counts)
     })?)
 }
@@ -299,22 +374,32 @@ pub struct RunRecord {
     /// Finish, if it finished.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Tenants loaded by the run.
+    /// Tenants loaded by the run (also if it was interrupted).
     #[diesel(sql_type = Integer)]
     pub tenants: i32,
     /// Rows loaded by the run, per table.
     #[diesel(sql_type = Array<BigInt>)]
     pub rows: Vec<i64>,
+    /// For a run that did not finish: the later run of the same seed and shard (or of the
+    /// whole seed) that did.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub completed_by: Option<i64>,
 }
 
-/// Every recorded run, oldest first; empty if the ledger does not exist.
-pub fn runs(conn: &mut PgConnection) -> QueryResult<Vec<RunRecord>> {
+/// Every recorded run, oldest first, with what it loaded; empty if there is no ledger.
+pub fn runs(conn: &mut PgConnection) -> Result<Vec<RunRecord>> {
     if !exists(conn)? {
         return Ok(Vec::new());
     }
-    diesel::sql_query(
-        "SELECT id, profile, seed, scale, shard, tool_version, started_at, finished_at, tenants, rows \
-         FROM pm_seed.runs ORDER BY id",
+    Ok(diesel::sql_query(
+        "SELECT id, profile, seed, scale, shard, tool_version, started_at, finished_at, \
+         (SELECT count(*)::int4 FROM pm_seed.tenants t WHERE t.run_id = r.id) AS tenants, \
+         ARRAY(SELECT coalesce(sum(t.rows[i]), 0)::int8 FROM generate_series(1, 6) i \
+               LEFT JOIN pm_seed.tenants t ON t.run_id = r.id GROUP BY i ORDER BY i) AS rows, \
+         CASE WHEN finished_at IS NULL THEN (SELECT min(l.id) FROM pm_seed.runs l \
+               WHERE l.id > r.id AND l.fingerprint = r.fingerprint AND l.finished_at IS NOT NULL \
+               AND (l.shard = r.shard OR l.shard = '1/1')) END AS completed_by \
+         FROM pm_seed.runs r ORDER BY id",
     )
-    .load(conn)
+    .load(conn)?)
 }

@@ -7,7 +7,9 @@
 //! COPY streams at once. Each loader holds a few MiB of encoded rows at most, whatever
 //! the scale.
 
+pub mod checksum;
 pub mod copy;
+mod guard;
 pub mod ledger;
 mod seed;
 

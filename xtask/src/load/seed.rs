@@ -1,6 +1,5 @@
 //! The seed run itself.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,9 +10,10 @@ use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::ids::Table;
 
+use super::checksum::Checksum;
 use super::copy::TenantBuffers;
-use super::ledger;
-use crate::target::Target;
+use super::{guard, ledger};
+use crate::target::{db_step, Target};
 use crate::world::{World, WorldArgs};
 
 /// Options of `cargo xtask seed`.
@@ -52,6 +52,10 @@ pub struct SeedReport {
     pub rows: [u64; 6],
     /// Wall time of the load.
     pub elapsed: Duration,
+    /// Tenants another run of the same seed was loading when this one came to them.
+    pub busy: Vec<u32>,
+    /// Tenants another run of the same seed loaded.
+    pub by_other: usize,
 }
 
 impl SeedReport {
@@ -74,9 +78,12 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     if created {
         eprintln!("created database {}", target.database());
     }
+    // Held until the process ends: shared by the runs of one seed, exclusive for a reset.
+    guard::lock_warehouse(&mut conn, args.reset).map_err(db_step("locking the warehouse"))?;
     migrate(&mut conn)?;
     if args.reset {
-        let removed = ledger::reset(&mut conn)?;
+        let removed = ledger::reset(&mut conn).map_err(db_step("resetting the warehouse"))?;
+        guard::share_warehouse(&mut conn)?;
         let listed: Vec<String> = Table::ALL
             .iter()
             .zip(removed)
@@ -88,8 +95,8 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             listed.join(", ")
         );
     }
-    let (loaded, run_id) = ledger::begin(&mut conn, &world)?;
-    let done: HashSet<u32> = loaded.tenants.into_iter().collect();
+    let (done, run_id) =
+        ledger::begin(&mut conn, &world).map_err(db_step("checking the ledger"))?;
     let todo: Vec<u32> = world
         .sim
         .tenants(world.shard)
@@ -97,7 +104,7 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         .collect();
     let already = world.sim.tenants(world.shard).count() - todo.len();
     let Some(run_id) = run_id else {
-        ledger::advance_sequences(&mut conn)?;
+        ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
         eprintln!(
             "nothing to do: {} already holds this seed's {already} tenants of shard {} (profile {}, seed {})",
             target.database(),
@@ -113,8 +120,28 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             todo.len()
         );
     }
-    let report = load(&target, &world, &todo, args.jobs as usize)?;
-    ledger::finish(&mut conn, run_id, report.tenants, report.rows)?;
+    let loader = Loader {
+        target: &target,
+        world: &world,
+        run: run_id,
+        jobs: args.jobs as usize,
+    };
+    let mut report = loader.load(&todo, false)?;
+    if !report.busy.is_empty() {
+        eprintln!(
+            "waiting for {} tenants that another run of this seed is loading",
+            report.busy.len()
+        );
+        let waited = loader.load(&std::mem::take(&mut report.busy), true)?;
+        report.tenants += waited.tenants;
+        report.by_other += waited.by_other;
+        for (total, n) in report.rows.iter_mut().zip(waited.rows) {
+            *total += n;
+        }
+        report.elapsed += waited.elapsed;
+    }
+    ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
+    ledger::finish(&mut conn, run_id).map_err(db_step("recording the run"))?;
     print_summary(&report);
     Ok(report)
 }
@@ -137,78 +164,125 @@ fn migrate(conn: &mut PgConnection) -> Result<()> {
 /// whatever the scale and however large one tenant is.
 const FLUSH_BYTES: usize = 4 << 20;
 
-/// Generates and loads `todo` with `jobs` loaders. Each loader takes the next tenant,
-/// simulates it period by period and streams it into its own transaction, sending a batch
-/// of COPYs whenever [`FLUSH_BYTES`] are encoded: while one loader generates, the other
-/// loaders' server backends are busy with their COPYs.
-fn load(target: &Target, world: &World, todo: &[u32], jobs: usize) -> Result<SeedReport> {
-    let started = Instant::now();
-    let rows: [AtomicU64; 6] = Default::default();
-    let next = AtomicUsize::new(0);
-    let progress = ProgressBar::new(todo.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} tenants {msg} [{elapsed_precise}]")
-            .expect("valid template"),
-    );
-    let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(todo.len()) {
-            scope.spawn(|| {
-                let result = (|| -> Result<()> {
-                    let mut conn = target.connect()?;
-                    // A tenant's rows and its ledger row commit together, so a crash that
-                    // forgets the last commits only makes the next run load those tenants
-                    // again; not waiting for each WAL flush keeps small tenants cheap.
-                    diesel::sql_query("SET synchronous_commit = off").execute(&mut conn)?;
-                    while first_error.lock().expect("error lock").is_none() {
-                        let Some(&no) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                            return Ok(());
-                        };
-                        let counts = load_tenant(&mut conn, world, no)?;
-                        for (total, n) in rows.iter().zip(counts) {
-                            total.fetch_add(n as u64, Ordering::Relaxed);
-                        }
-                        let total: u64 = rows.iter().map(|r| r.load(Ordering::Relaxed)).sum();
-                        let rate = total as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                        progress.set_message(format!("{total} rows, {rate:.0} rows/s"));
-                        progress.inc(1);
-                    }
-                    Ok(())
-                })();
-                if let Err(e) = result {
-                    first_error.lock().expect("error lock").get_or_insert(e);
-                }
-            });
-        }
-    });
-    progress.finish_and_clear();
-    if let Some(e) = first_error.into_inner().expect("error lock") {
-        return Err(e);
-    }
-    Ok(SeedReport {
-        tenants: todo.len(),
-        rows: rows.map(AtomicU64::into_inner),
-        elapsed: started.elapsed(),
-    })
+/// What a loader needs to load tenants into the warehouse for a run.
+struct Loader<'a> {
+    target: &'a Target,
+    world: &'a World,
+    run: i64,
+    jobs: usize,
 }
 
-/// Loads tenant `no` and its ledger row in one transaction; returns its rows per table.
-fn load_tenant(conn: &mut PgConnection, world: &World, no: u32) -> Result<[usize; 6]> {
-    let mut activity = world.sim.tenant(no);
-    let tenant_id = activity.tenant().id.clone();
-    conn.transaction(|conn| -> Result<[usize; 6]> {
-        let mut buffers = TenantBuffers::default();
-        let mut counts = [0; 6];
-        for period in activity.by_ref() {
-            buffers.add(&period);
-            if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
-                buffers.flush(conn, &mut counts)?;
+/// What became of one tenant.
+enum Outcome {
+    /// Loaded by this run: rows per table.
+    Loaded([usize; 6]),
+    /// Claimed by another run of the same seed right now.
+    Busy,
+    /// Loaded by another run of the same seed.
+    Done,
+}
+
+impl Loader<'_> {
+    /// Generates and loads `todo` with `jobs` loaders. Each loader takes the next tenant,
+    /// simulates it period by period and streams it into its own transaction, sending a
+    /// batch of COPYs whenever [`FLUSH_BYTES`] are encoded: while one loader generates, the
+    /// other loaders' server backends are busy with their COPYs. With `wait`, a tenant that
+    /// another run has claimed is waited for rather than skipped.
+    fn load(&self, todo: &[u32], wait: bool) -> Result<SeedReport> {
+        let started = Instant::now();
+        let rows: [AtomicU64; 6] = Default::default();
+        let next = AtomicUsize::new(0);
+        let by_other = AtomicUsize::new(0);
+        let busy = Mutex::new(Vec::new());
+        let progress = ProgressBar::new(todo.len() as u64).with_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} tenants {msg} [{elapsed_precise}]")
+                .expect("valid template"),
+        );
+        let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.min(todo.len()) {
+                scope.spawn(|| {
+                    let result = (|| -> Result<()> {
+                        let mut conn = self.target.connect()?;
+                        // A tenant's rows and its ledger row commit together, so a crash
+                        // that forgets the last commits only makes the next run load those
+                        // tenants again; not waiting for each WAL flush keeps small tenants
+                        // cheap.
+                        diesel::sql_query("SET synchronous_commit = off").execute(&mut conn)?;
+                        while first_error.lock().expect("error lock").is_none() {
+                            let Some(&no) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                                return Ok(());
+                            };
+                            match self.load_tenant(&mut conn, no, wait)? {
+                                Outcome::Loaded(counts) => {
+                                    for (total, n) in rows.iter().zip(counts) {
+                                        total.fetch_add(n as u64, Ordering::Relaxed);
+                                    }
+                                }
+                                Outcome::Busy => busy.lock().expect("busy lock").push(no),
+                                Outcome::Done => {
+                                    by_other.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                            let total: u64 = rows.iter().map(|r| r.load(Ordering::Relaxed)).sum();
+                            let rate = total as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                            progress.set_message(format!("{total} rows, {rate:.0} rows/s"));
+                            progress.inc(1);
+                        }
+                        Ok(())
+                    })();
+                    if let Err(e) = result {
+                        first_error.lock().expect("error lock").get_or_insert(e);
+                    }
+                });
             }
+        });
+        progress.finish_and_clear();
+        if let Some(e) = first_error.into_inner().expect("error lock") {
+            return Err(e);
         }
-        buffers.flush(conn, &mut counts)?;
-        ledger::record_tenant(conn, &world.fingerprint, no, &tenant_id, counts)?;
-        Ok(counts)
-    })
-    .with_context(|| format!("loading tenant {tenant_id} failed"))
+        let mut busy = busy.into_inner().expect("busy lock");
+        busy.sort_unstable();
+        let by_other = by_other.into_inner();
+        Ok(SeedReport {
+            tenants: todo.len() - busy.len() - by_other,
+            rows: rows.map(AtomicU64::into_inner),
+            elapsed: started.elapsed(),
+            busy,
+            by_other,
+        })
+    }
+
+    /// Claims tenant `no` and, unless another run of the seed has it, loads it and its
+    /// ledger row in one transaction.
+    fn load_tenant(&self, conn: &mut PgConnection, no: u32, wait: bool) -> Result<Outcome> {
+        let world = self.world;
+        let mut activity = world.sim.tenant(no);
+        let tenant_id = activity.tenant().id.clone();
+        conn.transaction(|conn| -> Result<Outcome> {
+            if !guard::claim_tenant(conn, no, wait)? {
+                return Ok(Outcome::Busy);
+            }
+            // Asked after the claim: a run that held it before has committed by now.
+            if ledger::is_loaded(conn, &world.fingerprint, no)? {
+                return Ok(Outcome::Done);
+            }
+            let mut buffers = TenantBuffers::default();
+            let mut sum = Checksum::default();
+            let mut counts = [0; 6];
+            for period in activity.by_ref() {
+                buffers.add(&period);
+                sum.add(&period);
+                if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
+                    buffers.flush(conn, &mut counts)?;
+                }
+            }
+            buffers.flush(conn, &mut counts)?;
+            ledger::record_tenant(conn, self.run, &world.fingerprint, no, &tenant_id, &sum)?;
+            Ok(Outcome::Loaded(counts))
+        })
+        .with_context(|| format!("loading tenant {tenant_id} failed"))
+    }
 }
 
 /// `--dry-run`: generate and encode, count, and print.
@@ -249,10 +323,17 @@ fn dry_run(world: &World) -> Result<SeedReport> {
         tenants,
         rows,
         elapsed: started.elapsed(),
+        ..SeedReport::default()
     })
 }
 
 fn print_summary(report: &SeedReport) {
+    if report.by_other > 0 {
+        eprintln!(
+            "{} tenants of this shard were loaded by another run of the same seed",
+            report.by_other
+        );
+    }
     let secs = report.elapsed.as_secs_f64().max(1e-6);
     println!("{:<26} {:>12}", "table", "rows");
     for (t, n) in Table::ALL.iter().zip(report.rows) {

@@ -29,6 +29,7 @@ pub struct ReportArgs {
 pub fn run(args: &ReportArgs) -> Result<()> {
     let target = Target::resolve(args.database_url.as_deref())?;
     let mut conn = target.connect()?;
+    target.ensure_warehouse(&mut conn)?;
     let warehouse =
         data::Warehouse::read(&mut conn).with_context(|| format!("reading {target}"))?;
     let (html, charts) = page::render(&warehouse, &target.to_string())?;

@@ -5,7 +5,8 @@
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -83,6 +84,27 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Panics unless the run failed, after whatever progress it reported, with one
+    /// clear error: a non-zero exit, one `error:` line mentioning every one of `needles`,
+    /// and no panic.
+    pub fn failed(self, needles: &[&str]) -> Self {
+        assert!(!self.output.status.success(), "expected a failure: {self}");
+        let stderr = self.stderr();
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+        assert_eq!(errors.len(), 1, "expected one error line: {self}");
+        assert!(errors[0].starts_with("error: "), "{self}");
+        assert!(!stderr.contains("panicked"), "it panicked: {self}");
+        for needle in needles {
+            assert!(
+                errors[0].contains(needle),
+                "the error lacks {needle:?}: {self}"
+            );
+        }
+        self
+    }
+}
+
 impl fmt::Display for Run {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -101,6 +123,78 @@ pub fn seed(db: &ScratchDb, extra: &[&str]) -> Run {
     let mut args = vec!["seed", "--database-url", db.url()];
     args.extend_from_slice(extra);
     xtask(&args).success()
+}
+
+/// Starts `xtask args…` in the background, its output captured.
+pub fn spawn(args: &[&str]) -> Spawned {
+    let child = command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning xtask");
+    Spawned {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        child,
+    }
+}
+
+/// Starts `seed --database-url <db> <extra…>` in the background.
+pub fn spawn_seed(db: &ScratchDb, extra: &[&str]) -> Spawned {
+    let mut args = vec!["seed", "--database-url", db.url()];
+    args.extend_from_slice(extra);
+    spawn(&args)
+}
+
+/// An xtask process running in the background.
+pub struct Spawned {
+    args: Vec<String>,
+    pub child: Child,
+}
+
+impl Spawned {
+    /// Waits for it to end.
+    pub fn finish(self) -> Run {
+        let output = self.child.wait_with_output().expect("waiting for xtask");
+        Run::new(
+            &self.args.iter().map(String::as_str).collect::<Vec<_>>(),
+            output,
+        )
+    }
+
+    /// Sends `signal` (`KILL`, `INT`…).
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// Polls `ready` every 10 ms until it holds; panics if the process ends first or
+    /// after two minutes.
+    pub fn wait_until(&mut self, what: &str, mut ready: impl FnMut() -> bool) {
+        let started = Instant::now();
+        while !ready() {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("xtask ended ({status}) before {what}");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "no {what} yet"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Tenants committed so far (0 while the ledger does not exist yet).
+pub fn tenants_loaded(db: &ScratchDb) -> i64 {
+    if !ledger_exists(db.url()) {
+        return 0;
+    }
+    query_text(db.url(), "SELECT count(*)::text AS v FROM pm_seed.tenants")
+        .parse()
+        .unwrap()
 }
 
 /// `audit --database-url <db>`, run to completion (it may fail).
@@ -279,13 +373,15 @@ pub fn small_profile(dir: &Path, tenants: u32, as_of: &str) -> String {
     path.to_str().expect("a UTF-8 temporary path").to_owned()
 }
 
-/// The `psql` lines that load `<table>.csv` of `dir`, in foreign-key order.
+/// The `psql` lines that load `<table>.csv` of `dir`, in foreign-key order (psql doubles
+/// a quote inside a quoted file name).
 pub fn copy_script(dir: &Path) -> Vec<String> {
     Table::ALL
         .iter()
         .map(|t| {
             let file = dir.join(format!("{}.csv", t.name()));
-            format!("\\copy {} FROM '{}' CSV HEADER", t.name(), file.display())
+            let quoted = file.display().to_string().replace('\'', "''");
+            format!("\\copy {} FROM '{quoted}' CSV HEADER", t.name())
         })
         .collect()
 }

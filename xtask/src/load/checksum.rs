@@ -1,0 +1,197 @@
+//! What the ledger knows about each loaded tenant, and the check that the six tables
+//! still hold exactly that.
+//!
+//! Per tenant and table the ledger keeps three numbers computed from the generated rows
+//! while they are encoded: the row count, the sum of the row ordinals (`id mod 10⁹`), and
+//! the sum of the table's main counter (`emails_sent` for billing, `sent` elsewhere). Row
+//! ids are `tenant × 10⁹ + ordinal`, so the warehouse side is one `GROUP BY id / 10⁹` per
+//! table, without joins: a deleted, added, re-numbered or edited-`sent` row changes its
+//! tenant's numbers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer};
+use sim::ids::{Table, IDS_PER_TENANT};
+use sim::rows::Activity;
+use sim::Rows;
+
+/// One tenant's numbers per table, in [`Table::ALL`] order.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Checksum {
+    /// Rows.
+    pub rows: [i64; 6],
+    /// Sum of `id mod 10⁹`.
+    pub ids: [i64; 6],
+    /// Sum of the main counter.
+    pub sent: [i64; 6],
+}
+
+/// The counter each table's checksum sums.
+fn counter_column(table: Table) -> &'static str {
+    match table {
+        Table::Billing => "emails_sent",
+        _ => "sent",
+    }
+}
+
+impl Checksum {
+    /// Adds a period's rows.
+    pub fn add(&mut self, rows: &Rows) {
+        let mut add = |t: Table, id: i64, sent: i32| {
+            let i = t as usize;
+            self.rows[i] += 1;
+            self.ids[i] += id % IDS_PER_TENANT;
+            self.sent[i] += i64::from(sent);
+        };
+        for r in &rows.billing {
+            add(Table::Billing, r.id, r.new.emails_sent);
+        }
+        for r in &rows.campaigns {
+            add(Table::Campaign, r.id, r.new.counters().sent);
+        }
+        for r in &rows.steps {
+            add(Table::SequenceStep, r.id, r.new.counters().sent);
+        }
+        for r in &rows.leads {
+            add(Table::Lead, r.id, r.new.counters().sent);
+        }
+        for r in &rows.mailboxes {
+            add(Table::Mailbox, r.id, r.new.counters().sent);
+        }
+        for r in &rows.warmups {
+            add(Table::Warmup, r.id, r.new.counters().sent);
+        }
+    }
+
+    /// The numbers of one table.
+    fn table(&self, i: usize) -> [i64; 3] {
+        [self.rows[i], self.ids[i], self.sent[i]]
+    }
+}
+
+#[derive(QueryableByName)]
+struct Group {
+    #[diesel(sql_type = Integer)]
+    tenant_no: i32,
+    #[diesel(sql_type = BigInt)]
+    rows: i64,
+    #[diesel(sql_type = BigInt)]
+    ids: i64,
+    #[diesel(sql_type = BigInt)]
+    sent: i64,
+}
+
+/// The checksums of every tenant the six tables hold: one aggregate per table.
+pub fn warehouse(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Checksum>> {
+    let mut found: BTreeMap<u32, Checksum> = BTreeMap::new();
+    for (i, t) in Table::ALL.into_iter().enumerate() {
+        let sql = format!(
+            "SELECT (id / {IDS_PER_TENANT})::int4 AS tenant_no, count(*) AS rows, \
+             sum(id % {IDS_PER_TENANT})::int8 AS ids, coalesce(sum({}), 0)::int8 AS sent \
+             FROM {} GROUP BY 1",
+            counter_column(t),
+            t.name()
+        );
+        for g in diesel::sql_query(sql).load::<Group>(conn)? {
+            let c = found.entry(g.tenant_no as u32).or_default();
+            c.rows[i] = g.rows;
+            c.ids[i] = g.ids;
+            c.sent[i] = g.sent;
+        }
+    }
+    Ok(found)
+}
+
+/// The checksums the ledger recorded, per tenant number.
+pub fn ledger(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Checksum>> {
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = Integer)]
+        tenant_no: i32,
+        #[diesel(sql_type = Array<BigInt>)]
+        rows: Vec<i64>,
+        #[diesel(sql_type = Array<BigInt>)]
+        id_sums: Vec<i64>,
+        #[diesel(sql_type = Array<BigInt>)]
+        sent_sums: Vec<i64>,
+    }
+    let array =
+        |v: Vec<i64>| -> [i64; 6] { std::array::from_fn(|i| v.get(i).copied().unwrap_or(0)) };
+    Ok(
+        diesel::sql_query("SELECT tenant_no, rows, id_sums, sent_sums FROM pm_seed.tenants")
+            .load::<T>(conn)?
+            .into_iter()
+            .map(|t| {
+                let c = Checksum {
+                    rows: array(t.rows),
+                    ids: array(t.id_sums),
+                    sent: array(t.sent_sums),
+                };
+                (t.tenant_no as u32, c)
+            })
+            .collect(),
+    )
+}
+
+/// Where the six tables and the ledger disagree: per table, the tenants that differ.
+#[derive(Debug, Default)]
+pub struct Mismatch {
+    /// `(table, tenant numbers)` for each table with a difference.
+    pub tables: Vec<(&'static str, BTreeSet<u32>)>,
+}
+
+impl Mismatch {
+    /// Compares what the ledger recorded with what the tables hold.
+    pub fn between(recorded: &BTreeMap<u32, Checksum>, found: &BTreeMap<u32, Checksum>) -> Self {
+        let none = Checksum::default();
+        let tenants: BTreeSet<u32> = recorded.keys().chain(found.keys()).copied().collect();
+        let tables = Table::ALL
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let differ: BTreeSet<u32> = tenants
+                    .iter()
+                    .copied()
+                    .filter(|no| {
+                        let a = recorded.get(no).unwrap_or(&none).table(i);
+                        let b = found.get(no).unwrap_or(&none).table(i);
+                        a != b
+                    })
+                    .collect();
+                (!differ.is_empty()).then_some((t.name(), differ))
+            })
+            .collect();
+        Self { tables }
+    }
+
+    /// Whether the tables hold exactly what the ledger says.
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+}
+
+/// A short list of tenant keys: the first few and how many more.
+pub fn list_tenants<'a>(tenants: impl IntoIterator<Item = &'a u32>) -> String {
+    const SHOWN: usize = 5;
+    let all: Vec<String> = tenants
+        .into_iter()
+        .map(|&no| sim::ids::tenant_id(no))
+        .collect();
+    if all.len() <= SHOWN {
+        all.join(", ")
+    } else {
+        format!("{} and {} more", all[..SHOWN].join(", "), all.len() - SHOWN)
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .tables
+            .iter()
+            .map(|(t, tenants)| format!("{t} of {}", list_tenants(tenants)))
+            .collect();
+        f.write_str(&parts.join("; "))
+    }
+}

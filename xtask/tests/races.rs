@@ -1,0 +1,130 @@
+//! Seeds that meet on one warehouse: a reset or another seed never runs beside a running
+//! seed, the same seed started twice loads each tenant once, and a seed whose warehouse
+//! was changed under it does not report success.
+
+mod common;
+
+use common::*;
+
+/// 108 tenants on one loader: still running long after its first tenant commits.
+const SLOW: [&str; 6] = ["--profile", "dev", "--scale", "3", "--jobs", "1"];
+
+/// Tenants of [`SLOW`].
+fn slow_tenants() -> i64 {
+    i64::from(sim::Profile::load("dev").unwrap().tenants) * 3
+}
+
+#[test]
+fn a_reset_or_another_seed_beside_a_running_seed_is_refused() {
+    let db = ScratchDb::new("race_reset");
+    let mut running = spawn_seed(&db, &SLOW);
+    running.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+
+    let mut reset = vec!["seed", "--database-url", db.url()];
+    reset.extend(SLOW);
+    reset.extend(["--seed", "2", "--reset"]);
+    let needles = ["another seed (profile dev, seed 1)", "is running"];
+    let refused = xtask(&reset).refused(&needles);
+    assert!(refused.stderr().contains("--reset"), "{refused}");
+    let loaded = tenants_loaded(&db);
+    assert!(
+        loaded > 0,
+        "the refused reset emptied the ledger: {refused}"
+    );
+
+    let mut other = vec!["seed", "--database-url", db.url()];
+    other.extend(SLOW);
+    other.extend(["--seed", "2"]);
+    xtask(&other).refused(&needles);
+
+    // The running seed was not disturbed: it ends with all its tenants, verified.
+    let run = running.finish().success();
+    assert!(
+        run.stdout()
+            .contains(&format!("seeded {} tenants", slow_tenants())),
+        "{run}"
+    );
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    assert_audit_clean(&db);
+
+    // Once it is done, the reset goes ahead.
+    let run = xtask(&reset).success();
+    assert!(run.stderr().contains("reset: removed"), "{run}");
+}
+
+#[test]
+fn the_same_seed_started_twice_loads_each_tenant_once() {
+    let reference = ScratchDb::new("race_twice_ref");
+    seed(&reference, &SLOW);
+    let db = ScratchDb::new("race_twice");
+    let mut first = spawn_seed(&db, &SLOW);
+    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+    let second = spawn_seed(&db, &SLOW);
+    let runs = [first.finish(), second.finish()];
+    for run in &runs {
+        assert!(run.output.status.success(), "{run}");
+        assert!(!run.stderr().contains("duplicate key"), "{run}");
+    }
+    // Both runs loaded part of it: they really overlapped.
+    let loaders = query_text(
+        db.url(),
+        "SELECT count(DISTINCT run_id)::text AS v FROM pm_seed.tenants",
+    );
+    assert_eq!(loaders, "2", "{}\n{}", runs[0], runs[1]);
+    assert_eq!(tenants_loaded(&db), slow_tenants());
+    assert_same_content(&db, &reference, "two runs of one seed against one run");
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+}
+
+#[test]
+fn a_seed_whose_tenants_vanish_while_it_runs_fails() {
+    let db = ScratchDb::new("race_vanish");
+    let mut running = spawn_seed(&db, &SLOW);
+    running.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+    // What an emptying by hand (or the --reset of an older xtask) does to the tenants the
+    // seed committed so far: gone, rows and ledger, in one snapshot. Row by row, so that it
+    // takes no table lock the seed's loader could deadlock with.
+    let tables: Vec<&str> = sim::ids::Table::ALL
+        .iter()
+        .rev()
+        .map(|t| t.name())
+        .collect();
+    let mut sql = String::from("BEGIN ISOLATION LEVEL REPEATABLE READ;");
+    for t in tables.iter().copied().chain(["pm_seed.tenants"]) {
+        let tenant = if t.starts_with("pm_seed") {
+            "tenant_no"
+        } else {
+            "id / 1000000000"
+        };
+        sql.push_str(&format!(
+            "DELETE FROM {t} WHERE {tenant} IN (SELECT tenant_no FROM pm_seed.tenants);"
+        ));
+    }
+    sql.push_str("COMMIT;");
+    exec(&db, &sql);
+    let run = running.finish();
+    let run = run.failed(&["not in the ledger", "t00001", "--reset"]);
+    assert!(!run.stdout().contains("seeded"), "{run}");
+    let status = xtask(&["status", "--database-url", db.url()]).success();
+    assert!(status.stdout().contains("did not finish"), "{status}");
+}
+
+#[test]
+fn a_run_of_the_same_seed_finishes_what_a_killed_one_claimed() {
+    let db = ScratchDb::new("race_killed_twin");
+    let mut first = spawn_seed(&db, &SLOW);
+    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);
+    let mut second = spawn_seed(&db, &SLOW);
+    let by_second = "SELECT count(*)::text AS v FROM pm_seed.tenants \
+                     WHERE run_id = (SELECT max(id) FROM pm_seed.runs)";
+    second.wait_until("the second run loaded a tenant", || {
+        query_text(db.url(), "SELECT count(*)::text AS v FROM pm_seed.runs") == "2"
+            && query_text(db.url(), by_second) != "0"
+    });
+    first.signal("KILL");
+    assert!(!first.finish().output.status.success());
+    second.finish().success();
+    assert_eq!(tenants_loaded(&db), slow_tenants());
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    assert_audit_clean(&db);
+}
