@@ -276,7 +276,8 @@ fn sending() -> impl Strategy<Value = Sending> {
     )
         .prop_map(
             |(min, shape, max, per_domain, limit, utilization)| Sending {
-                domains_min: min,
+                // The Pareto scale is the smallest draw: it cannot exceed the cap.
+                domains_min: min.min(f64::from(max)),
                 domains_shape: shape,
                 domains_max: max,
                 mailboxes_per_domain: per_domain,
