@@ -1,5 +1,5 @@
-//! The rules every seeded warehouse obeys, defined once ([`catalog`]) and evaluated in
-//! memory here or in SQL by the audit.
+//! The rules every seeded warehouse obeys, defined once ([`RuleId`], with its statement
+//! and its SQL) and evaluated in memory here or in SQL by the audit.
 
 pub mod breakage;
 mod catalog;
