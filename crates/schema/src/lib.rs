@@ -22,9 +22,11 @@
 //!
 //! # Depending on the crate
 //!
+//! By path to your checkout of this workspace (or by `git = …` to its repository):
+//!
 //! ```toml
 //! [dependencies]
-//! schema = { path = "../penguinmails-warehouse/crates/schema" }
+//! schema = { path = "<this workspace>/crates/schema" }
 //! diesel = { version = "2.3", features = ["postgres", "chrono"] }
 //! ```
 //!
