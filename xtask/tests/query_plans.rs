@@ -61,7 +61,11 @@ fn scans(node: &serde_json::Value, out: &mut Vec<Scan>) {
         out.push(Scan {
             node: node["Node Type"].as_str().unwrap_or_default().to_owned(),
             table: table.to_owned(),
-            index: node["Index Name"].as_str().map(str::to_owned),
+            // A bitmap heap scan names its index on its Bitmap Index Scan child.
+            index: node["Index Name"]
+                .as_str()
+                .or_else(|| node["Plans"][0]["Index Name"].as_str())
+                .map(str::to_owned),
         });
     }
     for child in node["Plans"].as_array().into_iter().flatten() {
@@ -127,27 +131,23 @@ fn one_tenant_plans(
     plans
 }
 
-/// What is wrong with `plans`: a sequential scan of a child table, or a query that reads
-/// children without one of the query indexes.
+/// What is wrong with `plans`: a scan of `lead_analytics` (the table that holds 95 % of
+/// the rows) other than through its `billing_id` index, or, scoped to one period, a
+/// sequential scan of any child table. Over all periods a small child table (a few
+/// thousand rows at `dev` size) may rightly be read whole and hashed.
 fn violations(plans: &[(String, Vec<Scan>)]) -> Vec<String> {
     let mut wrong = Vec::new();
     for (query, scans) in plans {
-        let children: Vec<&Scan> = scans
+        for s in scans
             .iter()
             .filter(|s| CHILDREN.contains(&s.table.as_str()))
-            .collect();
-        for s in &children {
-            if s.node == "Seq Scan" {
+        {
+            let is_lead = s.table == "lead_analytics";
+            if is_lead && s.index.as_deref() != Some("idx_lead_analytics_billing_id") {
+                wrong.push(format!("{query}: {} on lead_analytics", s.node));
+            } else if s.node == "Seq Scan" && query.ends_with("one period") {
                 wrong.push(format!("{query}: Seq Scan on {}", s.table));
             }
-        }
-        let indexed = children.iter().any(|s| {
-            s.index
-                .as_deref()
-                .is_some_and(|i| i.contains("_billing_id"))
-        });
-        if !children.is_empty() && !indexed {
-            wrong.push(format!("{query}: no query index used: {children:?}"));
         }
     }
     wrong
