@@ -153,25 +153,34 @@ fn violations(plans: &[(String, Vec<Scan>)]) -> Vec<String> {
     wrong
 }
 
-#[test]
-fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
-    let db = ScratchDb::new("query_plans");
-    let run = xtask(&[
+/// `bench-queries --profile dev` on `db` (seeding it first), required to succeed.
+fn bench_dev(db: &ScratchDb, extra: &[&str]) -> common::Run {
+    let mut args = vec![
         "bench-queries",
         "--database-url",
         db.url(),
         "--profile",
         "dev",
-        "--runs",
-        "3",
-        "--report-runs",
-        "1",
-    ])
-    .success();
+    ];
+    args.extend_from_slice(extra);
+    xtask(&args).success()
+}
+
+#[test]
+fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
+    let db = ScratchDb::new("query_plans");
+    let run = bench_dev(&db, &["--runs", "3", "--report-runs", "1"]);
     let out = run.stdout();
     for scope in ["smallest", "median", "largest", "all tenants"] {
         for query in QUERIES {
-            if (query == "tenant_growth") == (scope == "all tenants") {
+            let reports = scope == "all tenants";
+            // The dashboard is one tenant's; the growth report has no tenant scope.
+            let timed = match query {
+                "dashboard_counts" => !reports,
+                "tenant_growth" => reports,
+                _ => true,
+            };
+            if timed {
                 let line = out
                     .lines()
                     .find(|l| l.starts_with(scope) && l.contains(query));
@@ -181,7 +190,27 @@ fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
         }
     }
 
+    // The before measurement drops the indexes in a transaction it never commits.
+    let before = bench_dev(
+        &db,
+        &["--runs", "1", "--report-runs", "0", "--without-indexes"],
+    );
+    assert!(
+        before.stdout().contains("WITHOUT the query indexes"),
+        "{before}"
+    );
+    assert!(!before.stdout().contains("all tenants"), "{before}");
     let mut conn = connect(db.url());
+    let indexes: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx\\_%\\_billing\\_id%')",
+    ))
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(
+        indexes, 5,
+        "the query indexes did not survive --without-indexes"
+    );
+
     // `bench-queries` analysed the warehouse; the plans see fresh statistics.
     let tenants: Vec<Busiest> = diesel::sql_query(
         "SELECT DISTINCT ON (tenant_id) tenant_id, period_start FROM billing_analytics \
@@ -216,4 +245,16 @@ fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
             .any(|w| w.contains("Seq Scan on lead_analytics")),
         "{wrong:#?}"
     );
+}
+
+#[test]
+fn bench_queries_refuses_an_unknown_profile_before_connecting() {
+    xtask(&[
+        "bench-queries",
+        "--database-url",
+        "postgres://127.0.0.1:1/nowhere",
+        "--profile",
+        "no-such-profile",
+    ])
+    .refused(&["no-such-profile"]);
 }
