@@ -88,11 +88,14 @@ FROM n JOIN billing_analytics b ON b.id = n.billing_id
 GROUP BY b.tenant_id
 ORDER BY rows, b.tenant_id COLLATE \"C\"";
 
+/// Something a [`Case`] does on the connection.
+type OnConn<T> = Box<dyn Fn(&mut PgConnection) -> QueryResult<T>>;
+
 /// A query to time: its name, a run that returns the rows it decoded, and its plan.
 struct Case {
     name: &'static str,
-    run: Box<dyn Fn(&mut PgConnection) -> QueryResult<usize>>,
-    plan: Box<dyn Fn(&mut PgConnection) -> QueryResult<Vec<PlanLine>>>,
+    run: OnConn<usize>,
+    plan: OnConn<Vec<PlanLine>>,
 }
 
 /// A [`Case`] that runs the sync function `$run` and explains the query value `$query`,
