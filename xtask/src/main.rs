@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod audit;
 mod bench;
+mod bench_queries;
 mod codegen;
 mod export;
 mod fixtures;
@@ -97,6 +98,8 @@ enum Task {
         #[arg(long, default_value_t = load::default_jobs())]
         jobs: u32,
     },
+    /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
+    BenchQueries(bench_queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
     #[command(hide = true)]
     GenerateOnly {
@@ -139,6 +142,7 @@ fn main() -> ExitCode {
             scale,
             jobs,
         } => bench::seed(database_url.as_deref(), &profile, scale, jobs),
+        Task::BenchQueries(args) => bench_queries::run(&args),
         Task::GenerateOnly { world } => bench::generate_only(&world),
     };
     match result {

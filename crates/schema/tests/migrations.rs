@@ -77,3 +77,28 @@ fn running_migrations_again_applies_nothing() {
     assert_eq!(schema::run_migrations(conn).unwrap(), Vec::<String>::new());
     assert_eq!(Catalog::read(conn), before);
 }
+
+#[test]
+fn reverting_the_query_indexes_removes_only_them() {
+    let db = ScratchDb::migrated("migrations_revert_indexes");
+    let conn = &mut db.conn();
+    let full = Catalog::read(conn);
+    let reverted = conn.revert_last_migration(schema::MIGRATIONS).unwrap();
+    assert_eq!(reverted.to_string(), "20251118000000");
+    let seed_only = Catalog::read(conn);
+    assert_eq!(seed_only.tables, full.tables);
+    assert_eq!(seed_only.columns, full.columns);
+    assert_eq!(seed_only.constraints, full.constraints);
+    assert_eq!(seed_only.sequences, full.sequences);
+    let removed: Vec<&String> = full
+        .indexes
+        .iter()
+        .filter(|i| !seed_only.indexes.contains(i))
+        .collect();
+    assert_eq!(removed.len(), 5, "{removed:#?}");
+    assert!(
+        removed.iter().all(|i| i.contains("(billing_id")),
+        "{removed:#?}"
+    );
+    assert!(seed_only.indexes.iter().all(|i| full.indexes.contains(i)));
+}

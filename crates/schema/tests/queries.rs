@@ -253,6 +253,28 @@ fn dashboard_counts_every_resource_of_a_tenant_period() {
 }
 
 #[test]
+fn dashboard_totals_come_from_the_hub_and_breakdowns_from_the_rows() {
+    let (_db, mut conn, _data) = loaded("q_dashboard_hub");
+    let before = dashboard_counts(&mut conn, "t00008", None)
+        .unwrap()
+        .unwrap();
+    diesel::sql_query(
+        "UPDATE billing_analytics SET leads_used = leads_used + 1000, domains_used = 77 \
+         WHERE id = $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(before.billing_id)
+    .execute(&mut conn)
+    .unwrap();
+    let after = dashboard_counts(&mut conn, "t00008", None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.leads, before.leads + 1000);
+    assert_eq!(after.domains, 77);
+    assert_eq!(after.leads_active, before.leads_active);
+    assert_eq!(after.mailboxes_sending, before.mailboxes_sending);
+}
+
+#[test]
 fn tenant_growth_counts_movements_month_over_month() {
     let (_db, mut conn, data) = loaded("q_growth");
     // tenant → month → paid

@@ -1,9 +1,11 @@
 //! The migrations define exactly the tables of the design document, kept verbatim in
-//! `docs/spec/olap_tables.sql`: the catalog of a migrated database equals the catalog of a
-//! database that ran the spec directly, and so does a database that ran the `up.sql` files
-//! as plain SQL. Compared: tables, columns (type, default, nullability, identity),
-//! constraints (primary, foreign with their targets, unique), indexes and identity
-//! sequences; Diesel's bookkeeping table is left out.
+//! `docs/spec/olap_tables.sql`, plus the query indexes of the second migration: the
+//! catalog of a migrated database equals the catalog of a database that ran the spec
+//! directly, then that migration's `up.sql`, which adds indexes and nothing else; and so
+//! does a database that ran the `up.sql` files as plain SQL. Compared: tables, columns
+//! (type, default, nullability, identity), constraints (primary, foreign with their
+//! targets, unique), indexes and identity sequences; Diesel's bookkeeping table is left
+//! out.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +14,18 @@ use testdb::catalog::Catalog;
 use testdb::ScratchDb;
 
 const SPEC: &str = "docs/spec/olap_tables.sql";
+
+/// The one migration after the seed's DDL: indexes for `schema::queries`.
+const INDEX_MIGRATION: &str = "2025-11-18-000000_index_billing_id_for_queries";
+
+/// The indexes it adds, as the catalog shows them.
+const QUERY_INDEXES: [&str; 5] = [
+    "idx_campaign_analytics_billing_id: CREATE INDEX idx_campaign_analytics_billing_id ON public.campaign_analytics USING btree (billing_id)",
+    "idx_lead_analytics_billing_id: CREATE INDEX idx_lead_analytics_billing_id ON public.lead_analytics USING btree (billing_id)",
+    "idx_mailbox_analytics_billing_id: CREATE INDEX idx_mailbox_analytics_billing_id ON public.mailbox_analytics USING btree (billing_id)",
+    "idx_sequence_step_analytics_billing_id: CREATE INDEX idx_sequence_step_analytics_billing_id ON public.sequence_step_analytics USING btree (billing_id)",
+    "idx_warmup_analytics_billing_id_mailbox_id: CREATE INDEX idx_warmup_analytics_billing_id_mailbox_id ON public.warmup_analytics USING btree (billing_id, mailbox_id)",
+];
 
 /// The workspace root: `crates/schema/../..`.
 fn workspace_root() -> PathBuf {
@@ -51,7 +65,7 @@ fn spec_defines_six_tables_and_one_index() {
 }
 
 #[test]
-fn migrations_define_exactly_the_seed_ddl() {
+fn migrations_define_exactly_the_seed_ddl_plus_query_indexes() {
     let seeded = ScratchDb::new("schema_details_seed");
     let conn = &mut seeded.conn();
     testdb::apply_sql(conn, SPEC, &seed_ddl());
@@ -80,7 +94,32 @@ fn migrations_define_exactly_the_seed_ddl() {
         "{expected:#?}"
     );
 
-    assert_eq!(migrated_catalog(), expected);
+    let index_sql = workspace_root()
+        .join("migrations")
+        .join(INDEX_MIGRATION)
+        .join("up.sql");
+    testdb::apply_sql_file(conn, &index_sql);
+    let with_indexes = Catalog::read(conn);
+    assert_eq!(with_indexes.tables, expected.tables);
+    assert_eq!(with_indexes.columns, expected.columns);
+    assert_eq!(with_indexes.constraints, expected.constraints);
+    assert_eq!(with_indexes.sequences, expected.sequences);
+    let added: Vec<&str> = with_indexes
+        .indexes
+        .iter()
+        .filter(|i| !expected.indexes.contains(i))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(added, QUERY_INDEXES);
+    assert!(
+        expected
+            .indexes
+            .iter()
+            .all(|i| with_indexes.indexes.contains(i)),
+        "{with_indexes:#?}"
+    );
+
+    assert_eq!(migrated_catalog(), with_indexes);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! quotas and revenue analytics.
 
 use chrono::{DateTime, Utc};
-use diesel::pg::PgConnection;
+use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -72,8 +72,25 @@ impl From<BillingAnalytics> for BillingUsage {
 
 /// The usage of every tenant and period in `scope`, by tenant, then period.
 pub fn billing_usage(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<BillingUsage>> {
+    let rows = billing_usage_query(scope).load(conn)?;
+    Ok(rows.into_iter().map(BillingUsage::from).collect())
+}
+
+/// The query of [`billing_usage`], selecting [`BillingAnalytics`] rows.
+pub type BillingUsageQuery<'a> = billing_analytics::BoxedQuery<
+    'a,
+    Pg,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<BillingAnalytics, Pg>>,
+>;
+
+/// [`billing_usage`] as a query value for any connection, sync or async: loads
+/// [`BillingAnalytics`] rows, each turned into a [`BillingUsage`] with `From`. It reads
+/// the hub alone.
+pub fn billing_usage_query(scope: &Scope) -> BillingUsageQuery<'_> {
     use billing_analytics::{period_start, tenant_id};
-    let mut query = billing_analytics::table.into_boxed();
+    let mut query = billing_analytics::table
+        .select(BillingAnalytics::as_select())
+        .into_boxed();
     if let Some(tenant) = &scope.tenant_id {
         query = query.filter(tenant_id.eq(tenant));
     }
@@ -85,10 +102,5 @@ pub fn billing_usage(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<
     }
     // Byte order for the text key, as the module promises, whatever the server's locale.
     let by_tenant = diesel::dsl::sql::<diesel::sql_types::Text>(r#"tenant_id COLLATE "C""#);
-    let rows = query
-        .order(by_tenant)
-        .then_order_by(period_start)
-        .select(BillingAnalytics::as_select())
-        .load(conn)?;
-    Ok(rows.into_iter().map(BillingUsage::from).collect())
+    query.order(by_tenant).then_order_by(period_start)
 }

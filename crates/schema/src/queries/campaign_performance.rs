@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, Scope};
+use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
 use crate::models::CampaignStatus;
 
 /// One campaign's performance, summed over its periods in scope. A campaign that runs
@@ -74,5 +74,11 @@ pub fn campaign_performance(
     conn: &mut PgConnection,
     scope: &Scope,
 ) -> QueryResult<Vec<CampaignPerformance>> {
-    scoped(CAMPAIGN_PERFORMANCE, scope).load(conn)
+    campaign_performance_query(scope).load(conn)
+}
+
+/// [`campaign_performance`] as a query value for any connection, sync or async: loads
+/// [`CampaignPerformance`] rows.
+pub fn campaign_performance_query(scope: &Scope) -> RawQuery<'_> {
+    scoped(CAMPAIGN_PERFORMANCE, scope)
 }

@@ -1,15 +1,20 @@
 //! Dashboard resource counts: how many companies, campaigns, mailboxes, domains, leads
 //! and warmups a tenant had in one billing period, broken down by status.
 //!
-//! The counts come from the period's activity rows, not from the billing row's usage
-//! columns, so that they can be broken down; on a warehouse that obeys rules B5–B9 the
-//! totals agree with [`BillingUsage`](super::billing_usage::BillingUsage).
+//! The totals (emails sent, campaigns, mailboxes, domains, leads, warmups) are read from
+//! the period's `billing_analytics` row, the hub, which rules B4–B9 make exact: a
+//! dashboard never counts distinct leads or domains over the child tables. Only the
+//! breakdowns by status, and the companies (which the hub does not count), read the
+//! period's child rows, through the `billing_id` indexes of the second migration, so
+//! their cost follows the tenant's period, not the warehouse.
 
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
+
+use super::RawQuery;
 
 /// One tenant's resources in one billing period.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, Serialize, Deserialize)]
@@ -99,18 +104,24 @@ pub struct DashboardCounts {
 
 const DASHBOARD: &str = "\
 WITH p AS (
-    SELECT id, tenant_id, subscription_id, period_start, period_end
+    SELECT id, tenant_id, subscription_id, period_start, period_end, emails_sent,
+        campaigns_used, mailboxes_used, domains_used, leads_used, warmups_active
     FROM billing_analytics
     WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR period_start = $2)
     ORDER BY period_start DESC
     LIMIT 1
 )
 SELECT p.id AS billing_id, p.tenant_id, p.subscription_id, p.period_start, p.period_end,
-    c.emails_sent, c.campaigns, c.campaigns_active, c.campaigns_paused, c.campaigns_completed,
-    m.mailboxes, m.mailboxes_warming, m.mailboxes_warmed, m.mailboxes_warmup_paused,
-    m.mailboxes_not_ready, m.mailboxes_sending, m.mailboxes_idle, m.domains,
-    w.warmups,
-    l.leads, l.leads_active, l.leads_completed, l.leads_replied, l.leads_bounced,
+    COALESCE(p.emails_sent, 0)::int8 AS emails_sent,
+    COALESCE(p.campaigns_used, 0)::int8 AS campaigns,
+    c.campaigns_active, c.campaigns_paused, c.campaigns_completed,
+    COALESCE(p.mailboxes_used, 0)::int8 AS mailboxes,
+    m.mailboxes_warming, m.mailboxes_warmed, m.mailboxes_warmup_paused,
+    m.mailboxes_not_ready, m.mailboxes_sending, m.mailboxes_idle,
+    COALESCE(p.domains_used, 0)::int8 AS domains,
+    COALESCE(p.warmups_active, 0)::int8 AS warmups,
+    COALESCE(p.leads_used, 0)::int8 AS leads,
+    l.leads_active, l.leads_completed, l.leads_replied, l.leads_bounced,
     l.leads_unsubscribed, l.leads_spam_reported,
     (SELECT count(*) FROM (
         SELECT company_id FROM campaign_analytics WHERE billing_id = p.id
@@ -119,30 +130,22 @@ SELECT p.id AS billing_id, p.tenant_id, p.subscription_id, p.period_start, p.per
     ) AS co) AS companies
 FROM p
 CROSS JOIN LATERAL (
-    SELECT COALESCE(sum(sent), 0)::int8 AS emails_sent,
-        count(*) AS campaigns,
-        count(*) FILTER (WHERE status = 'active') AS campaigns_active,
+    SELECT count(*) FILTER (WHERE status = 'active') AS campaigns_active,
         count(*) FILTER (WHERE status = 'paused') AS campaigns_paused,
         count(*) FILTER (WHERE status = 'completed') AS campaigns_completed
     FROM campaign_analytics WHERE billing_id = p.id
 ) AS c
 CROSS JOIN LATERAL (
-    SELECT count(*) AS mailboxes,
-        count(*) FILTER (WHERE warmup_status = 'warming') AS mailboxes_warming,
+    SELECT count(*) FILTER (WHERE warmup_status = 'warming') AS mailboxes_warming,
         count(*) FILTER (WHERE warmup_status = 'warmed') AS mailboxes_warmed,
         count(*) FILTER (WHERE warmup_status = 'paused') AS mailboxes_warmup_paused,
         count(*) FILTER (WHERE campaign_status = 'warming') AS mailboxes_not_ready,
         count(*) FILTER (WHERE campaign_status = 'sending') AS mailboxes_sending,
-        count(*) FILTER (WHERE campaign_status = 'idle') AS mailboxes_idle,
-        count(DISTINCT split_part(mailbox_id, '@', 2)) AS domains
+        count(*) FILTER (WHERE campaign_status = 'idle') AS mailboxes_idle
     FROM mailbox_analytics WHERE billing_id = p.id
 ) AS m
 CROSS JOIN LATERAL (
-    SELECT count(*) AS warmups FROM warmup_analytics WHERE billing_id = p.id
-) AS w
-CROSS JOIN LATERAL (
-    SELECT count(DISTINCT lead_id) AS leads,
-        count(*) FILTER (WHERE status = 'active') AS leads_active,
+    SELECT count(*) FILTER (WHERE status = 'active') AS leads_active,
         count(*) FILTER (WHERE status = 'completed') AS leads_completed,
         count(*) FILTER (WHERE status = 'replied') AS leads_replied,
         count(*) FILTER (WHERE status = 'bounced') AS leads_bounced,
@@ -161,9 +164,19 @@ pub fn dashboard_counts(
     tenant_id: &str,
     period_start: Option<DateTime<Utc>>,
 ) -> QueryResult<Option<DashboardCounts>> {
-    diesel::sql_query(DASHBOARD)
-        .bind::<Text, _>(tenant_id)
-        .bind::<Nullable<Timestamptz>, _>(period_start)
+    dashboard_counts_query(tenant_id, period_start)
         .get_result(conn)
         .optional()
+}
+
+/// [`dashboard_counts`] as a query value for any connection, sync or async: at most one
+/// [`DashboardCounts`] row (`get_result(..).optional()`).
+pub fn dashboard_counts_query(
+    tenant_id: &str,
+    period_start: Option<DateTime<Utc>>,
+) -> RawQuery<'_> {
+    diesel::sql_query(DASHBOARD)
+        .into_boxed()
+        .bind::<Text, _>(tenant_id)
+        .bind::<Nullable<Timestamptz>, _>(period_start)
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, Scope};
+use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
 use crate::models::LeadStatus;
 
 /// One lead's engagement with one campaign. A lead enrolled late in a month receives its
@@ -108,5 +108,11 @@ ORDER BY f.replied DESC, f.clicked_tracked DESC, f.opened_tracked DESC,
 /// A whole warehouse holds millions of leads: scope the query to a tenant and a few
 /// periods.
 pub fn lead_engagement(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<LeadEngagement>> {
-    scoped(LEAD_ENGAGEMENT, scope).load(conn)
+    lead_engagement_query(scope).load(conn)
+}
+
+/// [`lead_engagement`] as a query value for any connection, sync or async: loads
+/// [`LeadEngagement`] rows.
+pub fn lead_engagement_query(scope: &Scope) -> RawQuery<'_> {
+    scoped(LEAD_ENGAGEMENT, scope)
 }

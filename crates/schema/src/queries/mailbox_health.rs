@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::{funnel_rates, in_scope, scoped, Funnel, Rates, Scope};
+use super::{funnel_rates, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
 use crate::models::{MailboxCampaignStatus, WarmupStatus};
 
 /// One mailbox in one billing period.
@@ -96,5 +96,11 @@ ORDER BY f.tenant_id COLLATE \"C\", f.period_start, f.mailbox_id COLLATE \"C\""
 
 /// Every mailbox row in `scope`, by tenant, period, then mailbox.
 pub fn mailbox_health(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<MailboxHealth>> {
-    scoped(MAILBOX_HEALTH, scope).load(conn)
+    mailbox_health_query(scope).load(conn)
+}
+
+/// [`mailbox_health`] as a query value for any connection, sync or async: loads
+/// [`MailboxHealth`] rows.
+pub fn mailbox_health_query(scope: &Scope) -> RawQuery<'_> {
+    scoped(MAILBOX_HEALTH, scope)
 }

@@ -10,7 +10,18 @@
 //! | lead engagement, scoring and segmentation | [`lead_engagement`](lead_engagement::lead_engagement) | lead × campaign |
 //! | step-level A/B comparison | [`step_comparison`](step_comparison::step_comparison) | campaign × step position |
 //!
-//! Each returns typed rows (`serde`-serialisable, for APIs). Every value a caller passes
+//! Each returns typed rows (`serde`-serialisable, for APIs), on a synchronous
+//! `PgConnection`. Each also exists as a query value, `<function>_query` (a boxed Diesel
+//! query), that the caller runs on its own connection: `RunQueryDsl` of `diesel` on a
+//! `PgConnection`, or of `diesel_async` on an `AsyncPgConnection`; [`explain`] wraps any
+//! of them in `EXPLAIN`.
+//!
+//! Dashboard totals and billing usage read the `billing_analytics` hub alone, whose
+//! counts rules B4–B9 make exact; the queries that break a tenant's activity down read
+//! the child tables through their `billing_id` indexes, so a one-tenant query costs what
+//! the tenant holds, not what the warehouse holds.
+//!
+//! Every value a caller passes
 //! is a bound parameter, never text spliced into SQL. Most take a [`Scope`]: a tenant
 //! (or all) and a range of billing periods (or all); a query that sums over periods sums
 //! over the periods in scope.
@@ -33,6 +44,17 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The same query in an async service:
+//!
+//! ```ignore
+//! use diesel_async::RunQueryDsl;
+//! use schema::queries::campaign_performance::{campaign_performance_query, CampaignPerformance};
+//!
+//! let scope = Scope::tenant("t00008");
+//! let rows: Vec<CampaignPerformance> =
+//!     campaign_performance_query(&scope).load(&mut async_conn).await?;
+//! ```
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::pg::Pg;
@@ -44,6 +66,7 @@ use serde::{Deserialize, Serialize};
 pub mod billing_usage;
 pub mod campaign_performance;
 pub mod dashboard;
+pub mod explain;
 pub mod lead_engagement;
 pub mod mailbox_health;
 pub mod step_comparison;
@@ -180,8 +203,12 @@ macro_rules! funnel_rates {
 }
 pub(crate) use funnel_rates;
 
+/// A query in SQL with its parameters bound, for any connection: load it as the rows its
+/// function names.
+pub type RawQuery<'a> = BoxedSqlQuery<'a, Pg, SqlQuery>;
+
 /// `sql` with the [`Scope`] bound as `$1`–`$3`; further parameters follow as `$4`….
-pub(crate) fn scoped<'a>(sql: &str, scope: &'a Scope) -> BoxedSqlQuery<'a, Pg, SqlQuery> {
+pub(crate) fn scoped<'a>(sql: &str, scope: &'a Scope) -> RawQuery<'a> {
     diesel::sql_query(sql)
         .into_boxed()
         .bind::<Nullable<Text>, _>(scope.tenant_id.as_deref())

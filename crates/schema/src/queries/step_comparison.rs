@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use serde::{Deserialize, Serialize};
 
-use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, Scope};
+use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
 
 /// One step (or one variant of a step), summed over its periods in scope.
 #[derive(Debug, Clone, PartialEq, QueryableByName, Serialize, Deserialize)]
@@ -85,7 +85,18 @@ ORDER BY f.tenant_id COLLATE \"C\", f.campaign_id COLLATE \"C\", f.position NULL
 /// Every step position with mail in `scope`, by tenant, campaign, then position; keep
 /// those with [`StepComparison::is_ab_test`] for the A/B tests alone.
 pub fn step_comparison(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<StepComparison>> {
-    let variants: Vec<StepVariant> = scoped(STEP_VARIANTS, scope).load(conn)?;
+    Ok(group_variants(step_variants_query(scope).load(conn)?))
+}
+
+/// The rows of [`step_comparison`] as a query value for any connection, sync or async:
+/// load [`StepVariant`] rows, then put them side by side with [`group_variants`].
+pub fn step_variants_query(scope: &Scope) -> RawQuery<'_> {
+    scoped(STEP_VARIANTS, scope)
+}
+
+/// [`StepVariant`] rows, in the order [`step_variants_query`] returns them, grouped by
+/// tenant, campaign and step position.
+pub fn group_variants(variants: Vec<StepVariant>) -> Vec<StepComparison> {
     let mut steps: Vec<StepComparison> = Vec::new();
     for v in variants {
         match steps.last_mut() {
@@ -105,5 +116,5 @@ pub fn step_comparison(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Ve
             }),
         }
     }
-    Ok(steps)
+    steps
 }

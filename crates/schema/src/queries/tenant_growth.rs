@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::Periods;
+use super::{Periods, RawQuery};
 
 /// The tenant base in one billing period and how it moved since the previous one.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName, Serialize, Deserialize)]
@@ -114,8 +114,14 @@ ORDER BY m.month";
 /// against the whole history, so the first month of a limited range still counts the
 /// churn since the month before it.
 pub fn tenant_growth(conn: &mut PgConnection, periods: &Periods) -> QueryResult<Vec<TenantGrowth>> {
+    tenant_growth_query(periods).load(conn)
+}
+
+/// [`tenant_growth`] as a query value for any connection, sync or async: loads
+/// [`TenantGrowth`] rows. It reads the hub alone.
+pub fn tenant_growth_query(periods: &Periods) -> RawQuery<'static> {
     diesel::sql_query(TENANT_GROWTH)
+        .into_boxed()
         .bind::<Nullable<Timestamptz>, _>(periods.from)
         .bind::<Nullable<Timestamptz>, _>(periods.until)
-        .load(conn)
 }
