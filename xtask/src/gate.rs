@@ -11,8 +11,9 @@ use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use chrono::{Days, NaiveDate};
 use clap::Args;
 use proptest::prelude::*;
@@ -93,7 +94,7 @@ pub fn run(args: &GateArgs) -> Result<()> {
         } else {
             FileFailurePersistence::Direct(regressions)
         })),
-        max_shrink_iters: 512,
+        max_shrink_iters: 256,
         ..Config::default()
     });
     println!(
@@ -101,19 +102,40 @@ pub fn run(args: &GateArgs) -> Result<()> {
         args.cases,
         args.db_share * 100.0
     );
+    if args.db_share > 0.0 {
+        // Fail before the first case, not as a property failure, if scratch databases
+        // cannot be had.
+        ScratchDb::create_on(server.secret_url(), "proptest")
+            .context("the property gate needs a server where it may create databases")?;
+    }
     let (ran, in_db) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let shrinking = std::sync::atomic::AtomicBool::new(false);
+    // A broken environment (a server gone, a process that cannot start) is not a
+    // property of the case: it stops the run without shrinking or saving anything.
+    let setup_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
     let result = runner.run(&case(args.db_share), |case| {
+        if setup_error.lock().expect("setup error lock").is_some() {
+            return Ok(());
+        }
         if !shrinking.load(Ordering::Relaxed) {
             ran.fetch_add(1, Ordering::Relaxed);
             in_db.fetch_add(usize::from(case.in_db), Ordering::Relaxed);
         }
-        let outcome = check(&case, args.inject_breakage, &server);
+        let outcome = match check(&case, args.inject_breakage, &server) {
+            Ok(outcome) => outcome,
+            Err(setup) => {
+                *setup_error.lock().expect("setup error lock") = Some(setup);
+                return Ok(());
+            }
+        };
         if outcome.is_err() {
             shrinking.store(true, Ordering::Relaxed);
         }
         outcome.map_err(|e| TestCaseError::fail(format!("{e:#}")))
     });
+    if let Some(setup) = setup_error.into_inner().expect("setup error lock") {
+        return Err(setup.context("the property gate could not run"));
+    }
     match result {
         Ok(()) => {
             let ran = ran.into_inner();
@@ -148,51 +170,59 @@ pub fn run(args: &GateArgs) -> Result<()> {
     }
 }
 
-/// Checks one case: every rule in memory, then, if asked, seed and SQL audit.
-fn check(case: &Case, inject: Option<RuleId>, server: &Target) -> Result<()> {
+/// Checks one case: every rule in memory, then, if asked, seed and SQL audit. The outer
+/// error is the environment's, the inner one the case's.
+fn check(case: &Case, inject: Option<RuleId>, server: &Target) -> Result<Result<()>> {
     // The profile goes through its TOML form, as a user's would: what is printed on a
     // failure is exactly what was run.
     let text = toml::to_string(&case.profile)?;
-    let profile = Profile::parse(&text, "the generated profile")?;
+    let profile = match Profile::parse(&text, "the generated profile") {
+        Ok(profile) => profile,
+        Err(e) => return Ok(Err(e.into())),
+    };
     let mut rows = Simulator::new(profile, case.seed).rows(Shard::ALL);
     if let Some(rule) = inject {
         breakage::break_rows(&mut rows, rule);
     }
     let violations = evaluate(&rows);
     if let Some(first) = violations.first() {
-        bail!(
+        return Ok(Err(anyhow!(
             "{} violation(s) in memory, first {} at {}: {}",
             violations.len(),
             first.rule.code(),
             first.key,
             first.rule.statement()
-        );
+        )));
     }
     if case.in_db && inject.is_none() {
-        seed_and_audit(&text, case.seed, server)?;
+        return seed_and_audit(&text, case.seed, server);
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// Seeds the profile into a scratch database with this very binary, as a user would,
-/// then audits it in SQL. The database is dropped afterwards, pass or fail.
-fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<()> {
+/// then audits it in SQL. The database is dropped afterwards, pass or fail. The outer
+/// error is the environment's, the inner one the case's.
+fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<Result<()>> {
     let db = ScratchDb::create_on(server.secret_url(), "proptest")?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("profile.toml");
     std::fs::write(&path, profile_toml)?;
+    // The URL, password included, goes through the environment, not the command line
+    // that `ps` shows.
     let output = Command::new(std::env::current_exe()?)
-        .args(["seed", "--jobs", "1", "--database-url", db.url(), "--seed"])
+        .args(["seed", "--jobs", "1", "--seed"])
+        .env("DATABASE_URL", db.url())
         .arg(seed.to_string())
         .arg("--profile")
         .arg(&path)
         .output()
         .context("running the seeder")?;
     if !output.status.success() {
-        bail!(
+        return Ok(Err(anyhow!(
             "the seed failed: {}",
             testdb::scrub(&String::from_utf8_lossy(&output.stderr), db.url()).trim()
-        );
+        )));
     }
     let mut conn = db.try_conn()?;
     let broken: Vec<String> = crate::audit::evaluate(&mut conn)?
@@ -208,12 +238,12 @@ fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<()> 
         })
         .collect();
     if !broken.is_empty() {
-        bail!(
+        return Ok(Err(anyhow!(
             "the SQL audit of the seeded world fails {}",
             broken.join("; ")
-        );
+        )));
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// A probability, with both edges as likely as any interior value.
@@ -362,15 +392,26 @@ fn warmup() -> impl Strategy<Value = Warmup> {
 /// at its top still runs in seconds.
 const EMAIL_BUDGET: f64 = 2e6;
 
+/// Campaigns one case may build at most, likewise.
+const CAMPAIGN_BUDGET: f64 = 2e4;
+
 /// Lowers `sending.daily_limit` until the most mail the profile could send fits
 /// [`EMAIL_BUDGET`]; every other knob keeps its drawn value.
 fn within_budget(p: &mut Profile) {
-    let days = (p.as_of - p.first_period).num_days().max(1) as f64;
-    let companies = f64::from(p.tenancy.agency_companies[1]);
+    // Leads already in flight on the first day were enrolled up to a whole sequence
+    // before it: those days cost as much as the calendar's own.
+    let c = &p.campaigns;
+    let lead_in = f64::from((c.steps[1] - 1) * c.step_gap_days[1] + 2);
+    let days = (p.as_of - p.first_period).num_days().max(1) as f64 + lead_in;
+    let companies = f64::from(p.tenants * p.tenancy.agency_companies[1]);
     let mailboxes = f64::from(p.sending.domains_max * p.sending.mailboxes_per_domain[1]);
-    let per_limit = f64::from(p.tenants) * companies * mailboxes * p.sending.utilization[1] * days;
+    let per_limit = companies * mailboxes * p.sending.utilization[1] * days;
     let affordable = (EMAIL_BUDGET / per_limit.max(1.0)).floor().max(1.0);
     p.sending.daily_limit = p.sending.daily_limit.min(affordable as u32);
+    // Campaigns are built up front, whether or not they send: bound their number too.
+    let launches = companies * (days / f64::from(c.enrolment_days[0]) + 1.0);
+    let slots = (CAMPAIGN_BUDGET / launches / (mailboxes / 5.0).max(1.0)).max(0.05);
+    p.campaigns.concurrent_per_5_mailboxes = c.concurrent_per_5_mailboxes.min(slots);
 }
 
 fn case(db_share: f64) -> impl Strategy<Value = Case> {

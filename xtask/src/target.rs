@@ -77,24 +77,23 @@ impl Target {
     /// through its environment (`PGPASSWORD`) rather than its visible arguments.
     pub fn split_password(&self) -> (String, Option<String>) {
         let mut url = self.url.clone();
-        let password = url.password().map(|p| {
-            url::form_urlencoded::parse(format!("p={p}").as_bytes())
-                .next()
-                .map_or_else(|| p.to_owned(), |(_, v)| v.into_owned())
-        });
+        let password = url.password().map(libpq_decode);
         // Only fails for URLs that cannot have credentials, which have no password.
         let _ = url.set_password(None);
         // libpq also takes it as a parameter (as in the socket form, see `socket_url`).
-        let (params, rest): (Vec<_>, Vec<_>) = url
-            .query_pairs()
-            .into_owned()
-            .partition(|(k, _)| k == "password");
-        let password = password.or_else(|| params.into_iter().next().map(|(_, v)| v));
-        if rest.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(rest);
-        }
+        let (params, rest): (Vec<&str>, Vec<&str>) = url
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .partition(|pair| pair.starts_with("password="));
+        let password = password.or_else(|| {
+            params
+                .first()
+                .map(|pair| libpq_decode(&pair["password=".len()..]))
+        });
+        let rest = rest.join("&");
+        url.set_query((!rest.is_empty()).then_some(rest.as_str()));
         (url.to_string(), password)
     }
 
@@ -213,6 +212,13 @@ fn hint(message: &str) -> String {
     }
 }
 
+/// Decodes `%XX` as libpq does in URLs, and nothing else: a `+` is a plus sign.
+fn libpq_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 /// `postgres://user:pw@/db?host=/socket`, which libpq accepts (a Unix socket directory
 /// given as a parameter) but a URL may not spell (credentials without a host): the same
 /// target as `postgres:///db?host=/socket&user=user&password=pw`.
@@ -226,24 +232,19 @@ fn socket_url(raw: &str) -> Option<Url> {
     if !url.query_pairs().any(|(k, _)| k == "host") {
         return None;
     }
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("v={}", s.replace('+', "%2B")).as_bytes())
-            .next()
-            .map_or_else(String::new, |(_, v)| v.into_owned())
-    };
     let (user, password) = match credentials.split_once(':') {
-        Some((u, p)) => (decode(u), Some(decode(p))),
-        None => (decode(credentials), None),
+        Some((u, p)) => (u, Some(p)),
+        None => (credentials, None),
     };
-    {
-        let mut pairs = url.query_pairs_mut();
-        if !user.is_empty() {
-            pairs.append_pair("user", &user);
-        }
-        if let Some(p) = password {
-            pairs.append_pair("password", &p);
+    // Kept percent-encoded as written: libpq decodes `%XX` in parameters, and only that
+    // (a `+` stays a `+`), exactly as in the user part of a URL.
+    let mut query = url.query().unwrap_or("").to_owned();
+    for (key, value) in [("user", Some(user)), ("password", password)] {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            query.push_str(&format!("&{key}={value}"));
         }
     }
+    url.set_query(Some(&query));
     Some(url)
 }
 
@@ -296,10 +297,17 @@ mod tests {
         let pairs: Vec<(String, String)> = target.url.query_pairs().into_owned().collect();
         let expected = [("host", "/run/pg"), ("user", "me"), ("password", "p@ss")];
         assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
-        assert!(!target.to_string().contains("p@ss"), "{target}");
+        assert!(!target.to_string().contains("p%40ss"), "{target}");
         let (url, password) = target.split_password();
         assert_eq!(password.as_deref(), Some("p@ss"));
-        assert_eq!(url, "postgres:///wh?host=%2Frun%2Fpg&user=me");
+        assert_eq!(url, "postgres:///wh?host=/run/pg&user=me");
+        // libpq decodes `%XX` only: a `+` in a password is a plus sign, in either place.
+        let plus = Target::parse("postgres://me:a+b%20c@/wh?host=/run/pg").unwrap();
+        assert_eq!(plus.split_password().1.as_deref(), Some("a+b c"));
+        let param = Target::parse("postgres://h/wh?password=a+b&sslmode=disable").unwrap();
+        let (url, password) = param.split_password();
+        assert_eq!(password.as_deref(), Some("a+b"));
+        assert_eq!(url, "postgres://h/wh?sslmode=disable");
         // Without a socket parameter the URL names no server: still refused.
         assert!(Target::parse("postgres://me:pw@/wh").is_err());
     }

@@ -107,18 +107,26 @@ fn json_reports_every_rule_and_the_examples_of_a_violation() {
     assert!(run.output.status.success(), "{run}");
     assert!(report.iter().all(|r| r["violations"] == 0), "{run}");
 
-    // A status this project has never heard of, written by another system: S1 says so.
+    // Statuses this project has never heard of, written by another system: each breaks
+    // the S rule of its column, once.
     exec(
         &db,
-        "UPDATE lead_analytics SET status = 'snoozed' WHERE id = (SELECT min(id) FROM lead_analytics)",
+        "UPDATE lead_analytics SET status = 'snoozed' WHERE id = (SELECT min(id) FROM lead_analytics); \
+         UPDATE campaign_analytics SET status = 'on hold' WHERE id = (SELECT min(id) FROM campaign_analytics); \
+         UPDATE mailbox_analytics SET campaign_status = 'suspended' WHERE id = (SELECT min(id) FROM mailbox_analytics)",
     );
     let (run, report) = json_report(&db);
     assert!(!run.output.status.success(), "{run}");
     let broken: Vec<&serde_json::Value> = report.iter().filter(|r| r["violations"] != 0).collect();
-    assert_eq!(broken.len(), 1, "{run}");
-    assert_eq!(broken[0]["rule"], "S1");
-    assert_eq!(broken[0]["violations"], 1);
-    let example = broken[0]["examples"][0].as_str().unwrap();
-    assert!(example.starts_with("lead_analytics#"), "{example}");
-    assert!(run.stderr().contains("1 of 32 rules violated"), "{run}");
+    let rules: Vec<&str> = broken.iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["S1", "S2", "S3"], "{run}");
+    for (rule, table) in broken.iter().zip(["lead", "campaign", "mailbox"]) {
+        assert_eq!(rule["violations"], 1, "{run}");
+        let example = rule["examples"][0].as_str().unwrap();
+        assert!(
+            example.starts_with(&format!("{table}_analytics#")),
+            "{example}"
+        );
+    }
+    assert!(run.stderr().contains("3 of 32 rules violated"), "{run}");
 }

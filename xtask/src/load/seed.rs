@@ -83,7 +83,6 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     migrate(&mut conn)?;
     if args.reset {
         let removed = ledger::reset(&mut conn).map_err(db_step("resetting the warehouse"))?;
-        guard::share_warehouse(&mut conn)?;
         let listed: Vec<String> = Table::ALL
             .iter()
             .zip(removed)
@@ -97,6 +96,11 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     }
     let (done, run_id) =
         ledger::begin(&mut conn, &world).map_err(db_step("checking the ledger"))?;
+    if args.reset {
+        // Only once this run is recorded: a different seed that took the shared lock in
+        // between would find the warehouse emptied under it.
+        guard::share_warehouse(&mut conn)?;
+    }
     let todo: Vec<u32> = world
         .sim
         .tenants(world.shard)
@@ -259,29 +263,33 @@ impl Loader<'_> {
         let world = self.world;
         let mut activity = world.sim.tenant(no);
         let tenant_id = activity.tenant().id.clone();
-        conn.transaction(|conn| -> Result<Outcome> {
-            if !guard::claim_tenant(conn, no, wait)? {
-                return Ok(Outcome::Busy);
-            }
-            // Asked after the claim: a run that held it before has committed by now.
-            if ledger::is_loaded(conn, &world.fingerprint, no)? {
-                return Ok(Outcome::Done);
-            }
-            let mut buffers = TenantBuffers::default();
-            let mut sum = Checksum::default();
-            let mut counts = [0; 6];
-            for period in activity.by_ref() {
-                buffers.add(&period);
-                sum.add(&period);
-                if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
-                    buffers.flush(conn, &mut counts)?;
+        // READ COMMITTED whatever the role's default: the ledger is read after the claim's
+        // lock wait, and must see what the run that held the claim committed.
+        conn.build_transaction()
+            .read_committed()
+            .run(|conn| -> Result<Outcome> {
+                if !guard::claim_tenant(conn, no, wait)? {
+                    return Ok(Outcome::Busy);
                 }
-            }
-            buffers.flush(conn, &mut counts)?;
-            ledger::record_tenant(conn, self.run, &world.fingerprint, no, &tenant_id, &sum)?;
-            Ok(Outcome::Loaded(counts))
-        })
-        .with_context(|| format!("loading tenant {tenant_id} failed"))
+                // Asked after the claim: a run that held it before has committed by now.
+                if ledger::is_loaded(conn, &world.fingerprint, no)? {
+                    return Ok(Outcome::Done);
+                }
+                let mut buffers = TenantBuffers::default();
+                let mut sum = Checksum::default();
+                let mut counts = [0; 6];
+                for period in activity.by_ref() {
+                    buffers.add(&period);
+                    sum.add(&period);
+                    if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
+                        buffers.flush(conn, &mut counts)?;
+                    }
+                }
+                buffers.flush(conn, &mut counts)?;
+                ledger::record_tenant(conn, self.run, &world.fingerprint, no, &tenant_id, &sum)?;
+                Ok(Outcome::Loaded(counts))
+            })
+            .with_context(|| format!("loading tenant {tenant_id} failed"))
     }
 }
 

@@ -30,8 +30,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let target = Target::resolve(args.database_url.as_deref())?;
     let mut conn = target.connect()?;
     target.ensure_warehouse(&mut conn)?;
-    let warehouse =
-        data::Warehouse::read(&mut conn).with_context(|| format!("reading {target}"))?;
+    // One snapshot for every figure, even while a seed is loading.
+    let warehouse = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(data::Warehouse::read)
+        .with_context(|| format!("reading {target}"))?;
     let (html, charts) = page::render(&warehouse, &target.to_string())?;
     fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;

@@ -46,8 +46,7 @@ macro_rules! text_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[derive(AsExpression, FromSqlRow, Serialize, Deserialize)]
+        #[derive(Debug, Clone, AsExpression, FromSqlRow, Serialize, Deserialize)]
         #[diesel(sql_type = Text)]
         #[serde(from = "String", into = "String")]
         #[non_exhaustive]
@@ -73,9 +72,16 @@ macro_rules! text_enum {
                 }
             }
 
-            /// Whether the value is in the documented vocabulary.
+            /// Whether the value is in the documented vocabulary (an `Other` built by hand
+            /// with a known text, such as `Other("active")`, is known: values are their text).
             pub fn is_known(&self) -> bool {
-                !matches!(self, Self::Other(_))
+                self.rank() < Self::ALL.len()
+            }
+
+            /// The value's place in the lifecycle; unknown values come last.
+            fn rank(&self) -> usize {
+                let text = self.as_str();
+                Self::ALL.iter().position(|v| v.as_str() == text).unwrap_or(Self::ALL.len())
             }
 
             /// The strict parser: any text outside the vocabulary is an error that names
@@ -89,6 +95,34 @@ macro_rules! text_enum {
                     }),
                     known => Ok(known),
                 }
+            }
+        }
+
+        /// Values are their text: `Other("active")` equals `Active`, as in the database.
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
+        }
+
+        /// Lifecycle order, then unknown values by text.
+        impl Ord for $name {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                (self.rank(), self.as_str()).cmp(&(other.rank(), other.as_str()))
+            }
+        }
+
+        impl PartialOrd for $name {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
             }
         }
 
@@ -201,7 +235,7 @@ impl LeadStatus {
     /// sequence, which imply that no exit counter is set. Rule S1, in memory and in SQL,
     /// is built from this.
     pub fn exit_counter(&self) -> Option<&'static str> {
-        match self {
+        match Self::from(self.as_str()) {
             Self::Replied => Some("replied"),
             Self::Bounced => Some("bounced"),
             Self::Unsubscribed => Some("unsubscribed"),

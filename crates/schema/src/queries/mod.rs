@@ -47,13 +47,19 @@
 //!
 //! The same query in an async service:
 //!
-//! ```ignore
-//! use diesel_async::RunQueryDsl;
+//! ```no_run
+//! use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 //! use schema::queries::campaign_performance::{campaign_performance_query, CampaignPerformance};
+//! use schema::queries::Scope;
 //!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//! let url = "postgres://127.0.0.1:5432/penguinmails_dev";
+//! let mut async_conn = AsyncPgConnection::establish(url).await?;
 //! let scope = Scope::tenant("t00008");
 //! let rows: Vec<CampaignPerformance> =
 //!     campaign_performance_query(&scope).load(&mut async_conn).await?;
+//! # Ok(())
+//! # }
 //! ```
 
 use chrono::{DateTime, Duration, Utc};

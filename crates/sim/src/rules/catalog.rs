@@ -6,7 +6,7 @@
 //! skip values that A1/B3 already flag as negative or `NULL`, and the relationship rules
 //! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
 
-use schema::models::LeadStatus;
+use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
 
 /// The rules A1–E1 every warehouse obeys, plus S1–S3, this project's agreement of the
 /// status columns with the counters. `docs/rules.md` is generated from this catalog.
@@ -131,8 +131,8 @@ impl RuleId {
             D4 => "completed_leads <= lead rows of the (campaign_id, billing_id)",
             E1 => "a lead's sent in a period <= the step positions of its campaign",
             S1 => "lead status agrees with its counters (exit status <=> exit counter)",
-            S2 => "a completed campaign has completed_leads = its lead rows",
-            S3 => "warmup_status agrees with the warmup row (paused: none; warming: progress < 100; warmed: 100)",
+            S2 => "campaign status is in its vocabulary; a completed campaign has completed_leads = its lead rows",
+            S3 => "mailbox statuses are in their vocabularies; warmup_status agrees with the warmup row (paused: none; warming: progress < 100; warmed: 100)",
         }
     }
 
@@ -326,17 +326,27 @@ impl RuleId {
                     arms.join(" ")
                 )
             }
-            S2 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                   LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
-                   ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
-                   WHERE t.status = 'completed' AND t.completed_leads IS DISTINCT FROM coalesce(l.n, 0)".into(),
-            S3 => "SELECT 'mailbox_analytics#' || m.id AS key FROM mailbox_analytics m \
-                   LEFT JOIN warmup_analytics w ON w.mailbox_id = m.mailbox_id AND w.billing_id = m.billing_id \
-                   WHERE CASE WHEN w.id IS NULL THEN false \
-                   WHEN m.warmup_status = 'paused' THEN true \
-                   WHEN m.warmup_status = 'warming' THEN NOT coalesce(w.progress_percentage < 100, false) \
-                   WHEN m.warmup_status = 'warmed' THEN NOT coalesce(w.progress_percentage = 100, false) \
-                   ELSE true END".into(),
+            S2 => format!(
+                "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                 LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+                 ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
+                 WHERE (t.status = 'completed' AND t.completed_leads IS DISTINCT FROM coalesce(l.n, 0)) \
+                 OR NOT coalesce(t.status IN ({}), true)",
+                vocabulary(CampaignStatus::ALL.iter().map(CampaignStatus::as_str))
+            ),
+            S3 => format!(
+                "SELECT 'mailbox_analytics#' || m.id AS key FROM mailbox_analytics m \
+                 LEFT JOIN warmup_analytics w ON w.mailbox_id = m.mailbox_id AND w.billing_id = m.billing_id \
+                 WHERE NOT coalesce(m.warmup_status IN ({}), true) \
+                 OR NOT coalesce(m.campaign_status IN ({}), true) \
+                 OR CASE WHEN w.id IS NULL THEN false \
+                 WHEN m.warmup_status = 'paused' THEN true \
+                 WHEN m.warmup_status = 'warming' THEN NOT coalesce(w.progress_percentage < 100, false) \
+                 WHEN m.warmup_status = 'warmed' THEN NOT coalesce(w.progress_percentage = 100, false) \
+                 ELSE true END",
+                vocabulary(WarmupStatus::ALL.iter().map(WarmupStatus::as_str)),
+                vocabulary(MailboxCampaignStatus::ALL.iter().map(MailboxCampaignStatus::as_str))
+            ),
         }
     }
 }
@@ -348,4 +358,12 @@ fn usage(column: &str, aggregate: &str) -> String {
          LEFT JOIN ({aggregate}) a ON a.billing_id = b.id \
          WHERE b.{column} >= 0 AND b.{column} <> coalesce(a.n, 0)"
     )
+}
+
+/// A status vocabulary as an SQL list: `'active', 'paused'`.
+fn vocabulary<'a>(values: impl Iterator<Item = &'a str>) -> String {
+    values
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -489,7 +489,9 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
             .get(&(r.new.campaign_id.as_str(), r.new.billing_id))
             .copied()
             .unwrap_or(0);
-        if r.new.status == CampaignStatus::Completed && r.new.completed_leads != n {
+        let completed_wrong =
+            r.new.status == CampaignStatus::Completed && r.new.completed_leads != n;
+        if completed_wrong || !r.new.status.is_known() {
             v(RuleId::S2, key("campaign_analytics", r.id));
         }
     }
@@ -504,10 +506,14 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
         })
         .collect();
     for r in &rows.mailboxes {
+        if !(r.new.warmup_status.is_known() && r.new.campaign_status.is_known()) {
+            v(RuleId::S3, key("mailbox_analytics", r.id));
+            continue;
+        }
         let Some(&p) = progress.get(&(r.new.mailbox_id.as_str(), r.new.billing_id)) else {
             continue;
         };
-        let agrees = match r.new.warmup_status {
+        let agrees = match WarmupStatus::from(r.new.warmup_status.as_str()) {
             WarmupStatus::Warming => p < 100,
             WarmupStatus::Warmed => p == 100,
             _ => false,
