@@ -5,13 +5,15 @@
 //! swapped with the target in one atomic `renameat2(RENAME_EXCHANGE)`. Whenever the export
 //! is killed, `--out` holds either the previous complete export or the new one, never a
 //! mix; what a killed export leaves (the staging directory) is removed by the next one.
+//! Two exports to the same directory at once would share that staging directory, so an
+//! export holds a lock file beside it for its whole run and a second one is refused.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use rustix::fs::{renameat_with, RenameFlags, CWD};
+use rustix::fs::{flock, renameat_with, FlockOperation, RenameFlags, CWD};
 use sim::columns::column_names;
 use sim::csv::write_table;
 use sim::ids::Table;
@@ -27,6 +29,8 @@ pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
         bail!("invalid --out {}: it must name a directory", out.display());
     };
     check_target(&out)?;
+    let lock_path = parent.join(format!(".{}.export-lock", name.to_string_lossy()));
+    let lock = lock(&lock_path, &out)?;
     let staging = parent.join(format!(".{}.export-partial", name.to_string_lossy()));
     if staging.exists() {
         fs::remove_dir_all(&staging)
@@ -45,8 +49,37 @@ pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
         fs::rename(&staging, &out)
             .with_context(|| format!("cannot move {} into place", out.display()))?;
     }
+    // Removed while still held, so that no export can take a lock on a file about to go.
+    fs::remove_file(&lock_path)
+        .with_context(|| format!("cannot remove {}", lock_path.display()))?;
+    drop(lock);
     File::open(parent)?.sync_all()?;
     Ok(rows)
+}
+
+/// Takes the export lock of `out`, or refuses if another export holds it.
+fn lock(path: &Path, out: &Path) -> Result<File> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+            bail!(
+                "another export to {} is running: wait for it to finish",
+                out.display()
+            );
+        }
+        // The export that held it may have removed the file since we opened it: then the
+        // lock is on a file nobody else will find, and we take the one now at `path`.
+        let (held, current) = (file.metadata()?, fs::metadata(path));
+        if current.is_ok_and(|c| (c.dev(), c.ino()) == (held.dev(), held.ino())) {
+            return Ok(file);
+        }
+    }
 }
 
 /// The files an export directory may hold: its six CSV files, and the `.partial` files

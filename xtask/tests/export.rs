@@ -70,6 +70,41 @@ fn a_killed_export_leaves_the_previous_one_and_the_next_cleans_up() {
 }
 
 #[test]
+fn a_second_export_to_the_same_directory_is_refused_while_the_first_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let out = dir.to_str().unwrap();
+    let mut first = spawn(&[
+        "export",
+        "--out",
+        out,
+        "--profile",
+        "staging",
+        "--seed",
+        "2",
+    ]);
+    first.wait_until("the first export started writing", || {
+        std::fs::read_dir(tmp.path().join(".out.export-partial"))
+            .is_ok_and(|mut r| r.next().is_some())
+    });
+    xtask(&["export", "--out", out, "--seed", "1"]).refused(&["another export to", "is running"]);
+    assert!(
+        std::fs::read_dir(tmp.path().join(".out.export-partial")).is_ok(),
+        "the refused export touched the running one's files"
+    );
+    first.signal("KILL");
+    first.finish();
+    // The lock died with its process: the next export runs, and leaves nothing behind.
+    xtask(&["export", "--out", out, "--seed", "1"]).success();
+    assert_eq!(files(&dir).len(), 6);
+    assert_eq!(
+        entries(tmp.path(), "."),
+        Vec::<String>::new(),
+        "leftovers remain"
+    );
+}
+
+#[test]
 fn export_refuses_a_directory_holding_other_files() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
