@@ -30,6 +30,23 @@ fn entries(dir: &Path, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// A staging export into `<parent>/out`, returned once it has started writing files.
+fn staging_export_under_way(parent: &Path, out: &str) -> Spawned {
+    let mut export = spawn(&[
+        "export",
+        "--out",
+        out,
+        "--profile",
+        "staging",
+        "--seed",
+        "2",
+    ]);
+    export.wait_until("the export started writing", || {
+        std::fs::read_dir(parent.join(".out.export-partial")).is_ok_and(|mut r| r.next().is_some())
+    });
+    export
+}
+
 #[test]
 fn a_killed_export_leaves_the_previous_one_and_the_next_cleans_up() {
     let tmp = tempfile::tempdir().unwrap();
@@ -40,20 +57,7 @@ fn a_killed_export_leaves_the_previous_one_and_the_next_cleans_up() {
     assert_eq!(previous.len(), 6, "{previous:?}");
 
     // A larger export, killed while it writes (its staging directory has content).
-    let mut killed = spawn(&[
-        "export",
-        "--out",
-        out,
-        "--profile",
-        "staging",
-        "--seed",
-        "2",
-    ]);
-    killed.wait_until("the export started writing", || {
-        entries(tmp.path(), ".out.")
-            .iter()
-            .any(|d| std::fs::read_dir(tmp.path().join(d)).is_ok_and(|mut r| r.next().is_some()))
-    });
+    let mut killed = staging_export_under_way(tmp.path(), out);
     killed.signal("KILL");
     killed.finish();
     assert_eq!(files(&dir), previous, "the killed export changed --out");
@@ -74,19 +78,7 @@ fn a_second_export_to_the_same_directory_is_refused_while_the_first_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
     let out = dir.to_str().unwrap();
-    let mut first = spawn(&[
-        "export",
-        "--out",
-        out,
-        "--profile",
-        "staging",
-        "--seed",
-        "2",
-    ]);
-    first.wait_until("the first export started writing", || {
-        std::fs::read_dir(tmp.path().join(".out.export-partial"))
-            .is_ok_and(|mut r| r.next().is_some())
-    });
+    let mut first = staging_export_under_way(tmp.path(), out);
     xtask(&["export", "--out", out, "--seed", "1"]).refused(&["another export to", "is running"]);
     assert!(
         std::fs::read_dir(tmp.path().join(".out.export-partial")).is_ok(),
