@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::load::{self, SeedArgs};
-use crate::target::Target;
-use crate::world::WorldArgs;
+use warehouse::load::{self, SeedArgs};
+use warehouse::target::Target;
+use warehouse::world::WorldArgs;
 
 /// Peak resident memory of this process, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> f64 {
@@ -119,12 +119,12 @@ fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u3
 
     // (b) psql \copy of the same rows, exported as CSV, into a freshly migrated database.
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
-    crate::export::run(&world, &dir)?;
+    warehouse::export::run(&world, &dir)?;
     let (mut conn, _) = copied.connect_or_create()?;
     schema::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrating failed: {e}"))?;
     drop(conn);
     let script = dir.join("load.psql");
-    std::fs::write(&script, crate::export::psql_script(&dir))?;
+    std::fs::write(&script, warehouse::export::psql_script(&dir))?;
     let started = Instant::now();
     psql(copied, &script)?;
     let copy_secs = started.elapsed().as_secs_f64();

@@ -24,9 +24,9 @@ use schema::queries::{
     step_comparison, tenant_growth, Periods, Scope,
 };
 
-use crate::load::{self, SeedArgs};
-use crate::target::Target;
-use crate::world::WorldArgs;
+use warehouse::load::{self, SeedArgs};
+use warehouse::target::Target;
+use warehouse::world::WorldArgs;
 
 /// The migration whose indexes `--without-indexes` takes away.
 const INDEX_MIGRATION_DOWN: &str =

@@ -24,7 +24,7 @@ use sim::{Profile, Shard, Simulator};
 use testdb::ScratchDb;
 
 use crate::codegen::workspace_root;
-use crate::target::Target;
+use warehouse::target::Target;
 
 /// Where failures are kept, relative to the workspace root.
 const REGRESSIONS: &str = "proptest-regressions/profiles.txt";
@@ -225,7 +225,7 @@ fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<Resu
         )));
     }
     let mut conn = db.try_conn()?;
-    let broken: Vec<String> = crate::audit::evaluate(&mut conn)?
+    let broken: Vec<String> = warehouse::audit::evaluate(&mut conn)?
         .into_iter()
         .filter(|(_, f)| f.count > 0)
         .map(|(rule, f)| {

@@ -1,23 +1,19 @@
-//! `cargo xtask`: seed, audit, export and codegen tasks for the PenguinMails warehouse.
+//! `cargo xtask`: a thin command line over the `warehouse` library (seed, audit, export,
+//! status, report) and the workspace's own automation (codegen, fixtures, the property gate,
+//! benchmarks).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use warehouse::{audit, export, load, report, status, world};
 
-mod audit;
 mod bench;
 mod bench_queries;
 mod codegen;
-mod export;
 mod fixtures;
 mod gate;
 mod generated;
-mod load;
-mod report;
-mod status;
-mod target;
-mod world;
 
 /// Generation allocates a few short strings per row; mimalloc halves what glibc's
 /// allocator costs there (measured with `cargo xtask bench-sim`).

@@ -57,7 +57,7 @@ fn a_killed_export_leaves_the_previous_one_and_the_next_cleans_up() {
     assert_eq!(previous.len(), 6, "{previous:?}");
 
     // A larger export, killed while it writes (its staging directory has content).
-    let mut killed = staging_export_under_way(tmp.path(), out);
+    let killed = staging_export_under_way(tmp.path(), out);
     killed.signal("KILL");
     killed.finish();
     assert_eq!(files(&dir), previous, "the killed export changed --out");
@@ -78,7 +78,7 @@ fn a_second_export_to_the_same_directory_is_refused_while_the_first_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("out");
     let out = dir.to_str().unwrap();
-    let mut first = staging_export_under_way(tmp.path(), out);
+    let first = staging_export_under_way(tmp.path(), out);
     xtask(&["export", "--out", out, "--seed", "1"]).refused(&["another export to", "is running"]);
     assert!(
         std::fs::read_dir(tmp.path().join(".out.export-partial")).is_ok(),

@@ -38,14 +38,12 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use url::Url;
 
+pub use warehouse::secrets::{redact, scrub, START_HINT};
+
 pub mod catalog;
 
 /// The server used when neither `TEST_DATABASE_URL` nor `DATABASE_URL` is set.
 pub const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// How to start the local PostgreSQL cluster, quoted by every connection failure.
-pub const START_HINT: &str =
-    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
 
 /// Longest identifier PostgreSQL keeps (`NAMEDATALEN - 1`).
 const MAX_NAME_LEN: usize = 63;
@@ -60,60 +58,6 @@ pub fn server_url() -> String {
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned())
-}
-
-/// `url` with its password, if any, replaced by `***`; safe to print.
-pub fn redact(url: &str) -> String {
-    let Ok(mut parsed) = Url::parse(url) else {
-        return "<unparsable database URL>".to_owned();
-    };
-    if parsed.password().is_some() {
-        // Only fails for URLs that cannot have credentials, which have no password.
-        let _ = parsed.set_password(Some("***"));
-    }
-    // libpq also takes the password as a query parameter.
-    if parsed.query_pairs().any(|(k, _)| k == "password") {
-        let pairs: Vec<(String, String)> = parsed
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if k == "password" {
-                    "***".into()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
-}
-
-/// `text` with every occurrence of `url`'s password replaced by `***`: for messages of
-/// other programs (such as `diesel`) that were handed the URL.
-pub fn scrub(text: &str, url: &str) -> String {
-    let Some(password) = Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.password().map(str::to_owned).or_else(|| {
-                u.query_pairs()
-                    .find(|(k, _)| k == "password")
-                    .map(|(_, v)| v.into_owned())
-            })
-        })
-        .filter(|p| !p.is_empty())
-    else {
-        return text.to_owned();
-    };
-    let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let mut text = text.replace(&password, "***");
-    if !decoded.is_empty() {
-        text = text.replace(&decoded, "***");
-    }
-    text
 }
 
 /// Why a scratch database could not be created or reached.

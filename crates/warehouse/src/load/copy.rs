@@ -52,7 +52,7 @@ impl CopyBuffer {
     }
 
     /// Bytes buffered, trailer excluded.
-    pub fn len(&self) -> usize {
+    pub fn byte_len(&self) -> usize {
         self.bytes.len()
     }
 
@@ -124,7 +124,7 @@ impl TenantBuffers {
 
     /// Bytes buffered per table.
     pub fn bytes(&self) -> [usize; 6] {
-        std::array::from_fn(|i| self.tables[i].len())
+        std::array::from_fn(|i| self.tables[i].byte_len())
     }
 
     /// Sends every table's buffered rows, billing first (children reference it), adds

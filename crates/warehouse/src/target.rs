@@ -42,11 +42,13 @@ impl Target {
     pub fn parse(raw: &str) -> Result<Self> {
         let url = Url::parse(raw)
             .or_else(|e| socket_url(raw).ok_or(e))
-            .map_err(|e| anyhow::anyhow!("invalid database URL {}: {e}", testdb::redact(raw)))?;
+            .map_err(|e| {
+                anyhow::anyhow!("invalid database URL {}: {e}", crate::secrets::redact(raw))
+            })?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
             bail!(
                 "invalid database URL {}: the scheme must be postgres:// or postgresql://",
-                testdb::redact(raw)
+                crate::secrets::redact(raw)
             );
         }
         let target = Self { url };
@@ -101,7 +103,7 @@ impl Target {
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {
             // libpq's message spans lines; the error is one line.
-            let message = testdb::scrub(&e.to_string(), self.url.as_str());
+            let message = crate::secrets::scrub(&e.to_string(), self.url.as_str());
             let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
             anyhow::anyhow!("cannot connect to {self}: {message} ({})", hint(&message))
         })
@@ -208,7 +210,10 @@ fn hint(message: &str) -> String {
     } else if message.contains("SSL") {
         "the server and the URL's sslmode disagree about SSL: try sslmode=prefer".to_owned()
     } else {
-        format!("is PostgreSQL running? locally: {}", testdb::START_HINT)
+        format!(
+            "is PostgreSQL running? locally: {}",
+            crate::secrets::START_HINT
+        )
     }
 }
 
@@ -268,7 +273,7 @@ pub fn db_step<E: Into<anyhow::Error>>(step: &'static str) -> impl Fn(E) -> anyh
 
 impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&testdb::redact(self.url.as_str()))
+        f.write_str(&crate::secrets::redact(self.url.as_str()))
     }
 }
 
