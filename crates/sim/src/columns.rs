@@ -1,5 +1,6 @@
-//! The columns of each table, in table order, as one visitor interface: the CSV writer
-//! and the binary COPY encoder both read rows through it, so the column lists exist once.
+//! The values of each row, in the column order of [`Table::columns`], as one visitor
+//! interface: the CSV writer and the binary COPY encoder both read rows through it. Each
+//! visitor's field list is checked against [`Table::columns`] when the crate compiles.
 
 use std::io;
 
@@ -83,17 +84,42 @@ status_value!(
 pub trait Columns {
     /// The table.
     const TABLE: Table;
-    /// Column names, `id` first, in table order.
-    const COLUMNS: &'static [&'static str];
     /// Feeds `id` and then every other value, in column order, to `sink`.
     fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()>;
 }
 
+/// Whether `a` and `b` hold the same names in the same order; a `const fn`, so that
+/// [`columns!`] can check each visitor when the crate compiles.
+const fn same_names(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
+        if x.len() != y.len() {
+            return false;
+        }
+        let mut j = 0;
+        while j < x.len() {
+            if x[j] != y[j] {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
 macro_rules! columns {
     ($t:ty, $table:expr, [$($col:ident),+]) => {
+        const _: () = assert!(
+            same_names(&["id", $(stringify!($col)),+], $table.columns()),
+            concat!("the fields of ", stringify!($t), " are not its table's columns in order"),
+        );
         impl Columns for $t {
             const TABLE: Table = $table;
-            const COLUMNS: &'static [&'static str] = &["id", $(stringify!($col)),+];
             fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()> {
                 sink.int8(id)?;
                 $( self.$col.put(sink)?; )+
@@ -221,23 +247,11 @@ columns!(
     ]
 );
 
-/// The column names of `table`, `id` first.
-pub fn column_names(table: Table) -> &'static [&'static str] {
-    match table {
-        Table::Billing => NewBillingAnalytics::COLUMNS,
-        Table::Campaign => NewCampaignAnalytics::COLUMNS,
-        Table::SequenceStep => NewSequenceStepAnalytics::COLUMNS,
-        Table::Lead => NewLeadAnalytics::COLUMNS,
-        Table::Mailbox => NewMailboxAnalytics::COLUMNS,
-        Table::Warmup => NewWarmupAnalytics::COLUMNS,
-    }
-}
-
 /// Feeds every row of one table of `rows` to `sink`.
 pub fn visit_table(rows: &crate::Rows, table: Table, sink: &mut dyn ColumnSink) -> io::Result<()> {
     fn each<T: Columns>(rows: &[crate::Row<T>], sink: &mut dyn ColumnSink) -> io::Result<()> {
         for row in rows {
-            sink.begin_row(T::COLUMNS.len() as u16)?;
+            sink.begin_row(T::TABLE.columns().len() as u16)?;
             row.new.visit(row.id, sink)?;
             sink.end_row()?;
         }

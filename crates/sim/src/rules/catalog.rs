@@ -7,6 +7,7 @@
 //! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
 
 use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
+use schema::Table;
 
 /// The rules A1–E1 every warehouse obeys, plus S1–S3, this project's agreement of the
 /// status columns with the counters. `docs/rules.md` is generated from this catalog.
@@ -47,15 +48,6 @@ pub enum RuleId {
     S3,
 }
 
-/// The five activity tables.
-pub const ACTIVITY_TABLES: [&str; 5] = [
-    "campaign_analytics",
-    "sequence_step_analytics",
-    "lead_analytics",
-    "mailbox_analytics",
-    "warmup_analytics",
-];
-
 /// The eight counter columns.
 pub const COUNTERS: [&str; 8] = [
     "sent",
@@ -70,16 +62,13 @@ pub const COUNTERS: [&str; 8] = [
 
 /// The grain of each table: the columns that identify one row (rule C5). A child's
 /// `billing_id` names its tenant's period.
-pub const GRAINS: [(&str, &str); 6] = [
-    ("billing_analytics", "tenant_id, period_start"),
-    ("campaign_analytics", "campaign_id, billing_id"),
-    (
-        "sequence_step_analytics",
-        "step_id, campaign_id, billing_id",
-    ),
-    ("lead_analytics", "lead_id, campaign_id, billing_id"),
-    ("mailbox_analytics", "mailbox_id, billing_id"),
-    ("warmup_analytics", "mailbox_id, billing_id"),
+pub const GRAINS: [(Table, &str); 6] = [
+    (Table::Billing, "tenant_id, period_start"),
+    (Table::Campaign, "campaign_id, billing_id"),
+    (Table::SequenceStep, "step_id, campaign_id, billing_id"),
+    (Table::Lead, "lead_id, campaign_id, billing_id"),
+    (Table::Mailbox, "mailbox_id, billing_id"),
+    (Table::Warmup, "mailbox_id, billing_id"),
 ];
 
 impl RuleId {
@@ -141,9 +130,9 @@ impl RuleId {
     pub fn sql(self) -> String {
         use RuleId::*;
         let each = |f: &dyn Fn(&str) -> String| {
-            ACTIVITY_TABLES
+            Table::ACTIVITY
                 .iter()
-                .map(|t| f(t))
+                .map(|t| f(t.name()))
                 .collect::<Vec<_>>()
                 .join("\nUNION ALL\n")
         };
@@ -243,6 +232,7 @@ impl RuleId {
             ),
             C5 => GRAINS
                 .map(|(t, grain)| {
+                let t = t.name();
                 format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
             })
             .join("\nUNION ALL\n"),

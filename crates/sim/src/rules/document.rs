@@ -22,7 +22,7 @@ const FAMILIES: [(char, &str); 6] = [
 pub fn document() -> String {
     let grains: Vec<String> = GRAINS
         .iter()
-        .map(|(table, grain)| format!("| `{table}` | {grain} |"))
+        .map(|(table, grain)| format!("| `{}` | {grain} |", table.name()))
         .collect();
     let counters: Vec<String> = COUNTERS.iter().map(|c| format!("`{c}`")).collect();
     let mut rules = Vec::new();
