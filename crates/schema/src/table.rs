@@ -2,6 +2,8 @@
 //! The simulator, the loaders, the exports and the audit all take their table lists from
 //! here, so that adding or reordering a table is one edit.
 
+use crate::models::Counters;
+
 /// One of the six warehouse tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Table {
@@ -58,107 +60,82 @@ impl Table {
     /// values by position).
     pub const fn columns(self) -> &'static [&'static str] {
         match self {
-            Table::Billing => &[
-                "id",
-                "tenant_id",
-                "subscription_id",
-                "emails_sent",
-                "mailboxes_used",
-                "domains_used",
-                "campaigns_used",
-                "leads_used",
-                "warmups_active",
-                "period_start",
-                "period_end",
-                "updated",
-            ],
-            Table::Campaign => &[
-                "id",
-                "campaign_id",
-                "company_id",
-                "sent",
-                "delivered",
-                "opened_tracked",
-                "clicked_tracked",
-                "replied",
-                "bounced",
-                "unsubscribed",
-                "spam_complaints",
-                "status",
-                "completed_leads",
-                "billing_id",
-                "updated",
-            ],
-            Table::SequenceStep => &[
-                "id",
-                "step_id",
-                "campaign_id",
-                "company_id",
-                "sent",
-                "delivered",
-                "opened_tracked",
-                "clicked_tracked",
-                "replied",
-                "bounced",
-                "unsubscribed",
-                "spam_complaints",
-                "billing_id",
-                "updated",
-            ],
-            Table::Lead => &[
-                "id",
-                "lead_id",
-                "campaign_id",
-                "sent",
-                "delivered",
-                "opened_tracked",
-                "clicked_tracked",
-                "replied",
-                "bounced",
-                "unsubscribed",
-                "spam_complaints",
-                "status",
-                "billing_id",
-                "updated",
-            ],
-            Table::Mailbox => &[
-                "id",
-                "mailbox_id",
-                "company_id",
-                "sent",
-                "delivered",
-                "opened_tracked",
-                "clicked_tracked",
-                "replied",
-                "bounced",
-                "unsubscribed",
-                "spam_complaints",
-                "warmup_status",
-                "health_score",
-                "current_volume",
-                "billing_id",
-                "campaign_status",
-                "updated",
-            ],
-            Table::Warmup => &[
-                "id",
-                "mailbox_id",
-                "company_id",
-                "sent",
-                "delivered",
-                "opened_tracked",
-                "clicked_tracked",
-                "replied",
-                "bounced",
-                "unsubscribed",
-                "spam_complaints",
-                "health_score",
-                "progress_percentage",
-                "billing_id",
-                "updated",
-            ],
+            Table::Billing => &BILLING,
+            Table::Campaign => &CAMPAIGN,
+            Table::SequenceStep => &SEQUENCE_STEP,
+            Table::Lead => &LEAD,
+            Table::Mailbox => &MAILBOX,
+            Table::Warmup => &WARMUP,
         }
     }
+}
+
+const BILLING: [&str; 12] = [
+    "id",
+    "tenant_id",
+    "subscription_id",
+    "emails_sent",
+    "mailboxes_used",
+    "domains_used",
+    "campaigns_used",
+    "leads_used",
+    "warmups_active",
+    "period_start",
+    "period_end",
+    "updated",
+];
+const CAMPAIGN: [&str; 15] = with_counters(
+    &["id", "campaign_id", "company_id"],
+    &["status", "completed_leads", "billing_id", "updated"],
+);
+const SEQUENCE_STEP: [&str; 14] = with_counters(
+    &["id", "step_id", "campaign_id", "company_id"],
+    &["billing_id", "updated"],
+);
+const LEAD: [&str; 14] = with_counters(
+    &["id", "lead_id", "campaign_id"],
+    &["status", "billing_id", "updated"],
+);
+const MAILBOX: [&str; 17] = with_counters(
+    &["id", "mailbox_id", "company_id"],
+    &[
+        "warmup_status",
+        "health_score",
+        "current_volume",
+        "billing_id",
+        "campaign_status",
+        "updated",
+    ],
+);
+const WARMUP: [&str; 15] = with_counters(
+    &["id", "mailbox_id", "company_id"],
+    &[
+        "health_score",
+        "progress_percentage",
+        "billing_id",
+        "updated",
+    ],
+);
+
+/// An activity table's columns: `before`, the eight [`Counters::NAMES`], then `after`.
+const fn with_counters<const N: usize>(
+    before: &[&'static str],
+    after: &[&'static str],
+) -> [&'static str; N] {
+    assert!(before.len() + Counters::NAMES.len() + after.len() == N);
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < before.len() {
+            before[i]
+        } else if i < before.len() + Counters::NAMES.len() {
+            Counters::NAMES[i - before.len()]
+        } else {
+            after[i - before.len() - Counters::NAMES.len()]
+        };
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]

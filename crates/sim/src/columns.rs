@@ -6,9 +6,9 @@ use std::io;
 
 use chrono::{DateTime, Utc};
 use schema::models::{
-    CampaignStatus, LeadStatus, MailboxCampaignStatus, NewBillingAnalytics, NewCampaignAnalytics,
-    NewLeadAnalytics, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics,
-    WarmupStatus,
+    CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, NewBillingAnalytics,
+    NewCampaignAnalytics, NewLeadAnalytics, NewMailboxAnalytics, NewSequenceStepAnalytics,
+    NewWarmupAnalytics, WarmupStatus,
 };
 
 use crate::ids::Table;
@@ -73,6 +73,12 @@ macro_rules! status_value {
         }
     )+};
 }
+impl Value for Counters {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        self.to_array().iter().try_for_each(|v| sink.int4(*v))
+    }
+}
+
 status_value!(
     CampaignStatus,
     LeadStatus,
@@ -88,24 +94,43 @@ pub trait Columns {
     fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()>;
 }
 
-/// Whether `a` and `b` hold the same names in the same order; a `const fn`, so that
-/// [`columns!`] can check each visitor when the crate compiles.
-const fn same_names(a: &[&str], b: &[&str]) -> bool {
+/// Whether `fields`, with `counters` standing for the eight [`Counters::NAMES`], are
+/// `columns` in order; a `const fn`, so that `columns!` checks each visitor when the
+/// crate compiles.
+const fn fields_are_columns(fields: &[&str], columns: &[&str]) -> bool {
+    let mut at = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if same(fields[i], "counters") {
+            let mut j = 0;
+            while j < Counters::NAMES.len() {
+                if at >= columns.len() || !same(Counters::NAMES[j], columns[at]) {
+                    return false;
+                }
+                at += 1;
+                j += 1;
+            }
+        } else {
+            if at >= columns.len() || !same(fields[i], columns[at]) {
+                return false;
+            }
+            at += 1;
+        }
+        i += 1;
+    }
+    at == columns.len()
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
     let mut i = 0;
     while i < a.len() {
-        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
-        if x.len() != y.len() {
+        if a[i] != b[i] {
             return false;
-        }
-        let mut j = 0;
-        while j < x.len() {
-            if x[j] != y[j] {
-                return false;
-            }
-            j += 1;
         }
         i += 1;
     }
@@ -115,7 +140,7 @@ const fn same_names(a: &[&str], b: &[&str]) -> bool {
 macro_rules! columns {
     ($t:ty, $table:expr, [$($col:ident),+]) => {
         const _: () = assert!(
-            same_names(&["id", $(stringify!($col)),+], $table.columns()),
+            fields_are_columns(&["id", $(stringify!($col)),+], $table.columns()),
             concat!("the fields of ", stringify!($t), " are not its table's columns in order"),
         );
         impl Columns for $t {
@@ -152,14 +177,7 @@ columns!(
     [
         campaign_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         status,
         completed_leads,
         billing_id,
@@ -172,14 +190,7 @@ columns!(
     [
         mailbox_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         warmup_status,
         health_score,
         current_volume,
@@ -191,21 +202,7 @@ columns!(
 columns!(
     NewLeadAnalytics,
     Table::Lead,
-    [
-        lead_id,
-        campaign_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
-        status,
-        billing_id,
-        updated
-    ]
+    [lead_id, campaign_id, counters, status, billing_id, updated]
 );
 columns!(
     NewWarmupAnalytics,
@@ -213,14 +210,7 @@ columns!(
     [
         mailbox_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         health_score,
         progress_percentage,
         billing_id,
@@ -234,14 +224,7 @@ columns!(
         step_id,
         campaign_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         billing_id,
         updated
     ]

@@ -3,6 +3,7 @@
 
 mod billing;
 mod campaign;
+mod counters;
 mod lead;
 mod mailbox;
 mod sequence_step;
@@ -11,6 +12,7 @@ mod warmup;
 
 pub use billing::{BillingAnalytics, NewBillingAnalytics};
 pub use campaign::{CampaignAnalytics, NewCampaignAnalytics};
+pub use counters::Counters;
 pub use lead::{LeadAnalytics, NewLeadAnalytics};
 pub use mailbox::{MailboxAnalytics, NewMailboxAnalytics};
 pub use sequence_step::{NewSequenceStepAnalytics, SequenceStepAnalytics};

@@ -6,7 +6,7 @@
 //! skip values that A1/B3 already flag as negative or `NULL`, and the relationship rules
 //! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
 
-use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
+use schema::models::{CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, WarmupStatus};
 use schema::Table;
 
 /// The rules A1–E1 every warehouse obeys, plus S1–S3, this project's agreement of the
@@ -47,18 +47,6 @@ pub enum RuleId {
     S2,
     S3,
 }
-
-/// The eight counter columns.
-pub const COUNTERS: [&str; 8] = [
-    "sent",
-    "delivered",
-    "opened_tracked",
-    "clicked_tracked",
-    "replied",
-    "bounced",
-    "unsubscribed",
-    "spam_complaints",
-];
 
 /// The grain of each table: the columns that identify one row (rule C5). A child's
 /// `billing_id` names its tenant's period.
@@ -138,7 +126,7 @@ impl RuleId {
         };
         let key = |t: &str| format!("'{t}#' || t.id");
         let sums = |cols_from: &str| {
-            COUNTERS
+            Counters::NAMES
                 .iter()
                 .map(|c| format!("sum({c}::int8) AS {c}"))
                 .collect::<Vec<_>>()
@@ -147,8 +135,8 @@ impl RuleId {
         };
         // Counter tuples compared only where A1 holds (non-null, non-negative).
         let differs = |a: &str, b: &str| {
-            let left: Vec<String> = COUNTERS.iter().map(|c| format!("{a}.{c}")).collect();
-            let right: Vec<String> = COUNTERS
+            let left: Vec<String> = Counters::NAMES.iter().map(|c| format!("{a}.{c}")).collect();
+            let right: Vec<String> = Counters::NAMES
                 .iter()
                 .map(|c| format!("coalesce({b}.{c}, 0)"))
                 .collect();
@@ -161,7 +149,7 @@ impl RuleId {
         let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
         match self {
             A1 => each(&|t| {
-                let ok: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
+                let ok: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
                 format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
             }),
             A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered::int8 + t.bounced > t.sent", key(t))),
@@ -262,7 +250,7 @@ impl RuleId {
                         sums(&format!(", company_id, billing_id FROM {table} WHERE billing_id IS NOT NULL GROUP BY company_id, billing_id"))
                     )
                 };
-                let plus: Vec<String> = COUNTERS
+                let plus: Vec<String> = Counters::NAMES
                     .iter()
                     .map(|c| format!("coalesce(c.{c}, 0) + coalesce(w.{c}, 0) AS {c}"))
                     .collect();
@@ -278,8 +266,8 @@ impl RuleId {
                     agg("campaign_analytics"),
                     agg("warmup_analytics"),
                     {
-                        let left: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(m.{c}, 0)")).collect();
-                        let right: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(e.{c}, 0)")).collect();
+                        let left: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(m.{c}, 0)")).collect();
+                        let right: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(e.{c}, 0)")).collect();
                         format!("({}) IS DISTINCT FROM ({})", left.join(", "), right.join(", "))
                     }
                 )
