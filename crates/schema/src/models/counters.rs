@@ -64,3 +64,40 @@ counters!(
     /// Delivered emails the lead marked as spam.
     spam_complaints,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::Counters;
+
+    /// The embedded counters serialise as eight top-level fields, as the models did before
+    /// they embedded them: JSON readers of the `New…` models see no nesting.
+    #[test]
+    fn counters_serialise_flat_in_the_new_models() {
+        let counters = Counters {
+            sent: 8,
+            delivered: 7,
+            opened_tracked: 6,
+            clicked_tracked: 5,
+            replied: 4,
+            bounced: 1,
+            unsubscribed: 2,
+            spam_complaints: 3,
+        };
+        let new = crate::models::NewWarmupAnalytics {
+            mailbox_id: "a@b.example".into(),
+            company_id: "t00001-c1".into(),
+            counters,
+            health_score: 90,
+            progress_percentage: 100,
+            billing_id: 1,
+            updated: chrono::DateTime::UNIX_EPOCH,
+        };
+        let json = serde_json::to_value(&new).unwrap();
+        for (name, value) in Counters::NAMES.iter().zip(counters.to_array()) {
+            assert_eq!(json[name], value, "{name}");
+        }
+        assert!(json.get("counters").is_none(), "{json}");
+        let back: crate::models::NewWarmupAnalytics = serde_json::from_value(json).unwrap();
+        assert_eq!(back, new);
+    }
+}

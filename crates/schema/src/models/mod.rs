@@ -1,5 +1,6 @@
 //! Typed rows of the six tables: a read model (`Queryable` + `Selectable`) and a `New…`
-//! insertable for each, plus the status vocabularies.
+//! insertable for each, the [`Counters`] the `New…` activity models embed, and the status
+//! vocabularies.
 
 mod billing;
 mod campaign;
