@@ -12,7 +12,8 @@
 use chrono::{TimeZone, Utc};
 use diesel::prelude::*;
 use schema::models::{
-    BillingAnalytics, CampaignAnalytics, CampaignStatus, NewBillingAnalytics, NewCampaignAnalytics,
+    BillingAnalytics, CampaignAnalytics, CampaignStatus, Counters, NewBillingAnalytics,
+    NewCampaignAnalytics,
 };
 use schema::schema::{billing_analytics, campaign_analytics};
 
@@ -68,14 +69,16 @@ fn main() -> Result<(), Error> {
     let campaign = NewCampaignAnalytics {
         campaign_id: "cmp_q1_outreach".to_owned(),
         company_id: "co_acme".to_owned(),
-        sent: 1000,
-        delivered: 962,
-        opened_tracked: 701,
-        clicked_tracked: 41,
-        replied: 33,
-        bounced: 38,
-        unsubscribed: 7,
-        spam_complaints: 0,
+        counters: Counters {
+            sent: 1000,
+            delivered: 962,
+            opened_tracked: 701,
+            clicked_tracked: 41,
+            replied: 33,
+            bounced: 38,
+            unsubscribed: 7,
+            spam_complaints: 0,
+        },
         status: CampaignStatus::Active,
         completed_leads: 120,
         billing_id: period.id,

@@ -34,7 +34,7 @@
 //! [`load`] copies the six files in foreign-key order in one transaction, so a failure
 //! leaves the database as it was, and then moves each table's identity sequence past the
 //! loaded ids, so that the test can insert rows of its own afterwards. Without Rust, the
-//! same files load with `psql`, in the order of [`TABLES`]:
+//! same files load with `psql`, in the order of [`Table::ALL`]:
 //!
 //! ```sh
 //! psql "$DATABASE_URL" -c "\copy billing_analytics FROM 'fixtures/billing_analytics.csv' CSV HEADER"
@@ -49,22 +49,12 @@ use diesel::pg::{CopyFormat, CopyHeader, PgConnection};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::schema;
+use crate::{schema, Table};
 
 /// The fixtures directory of this source tree (`<repository>/fixtures`), as an absolute
 /// path fixed when the crate is compiled; it exists wherever the crate's source does
 /// (a path or git dependency).
 pub const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
-
-/// The tables, in foreign-key order: the order in which [`load`] copies their files.
-pub const TABLES: [&str; 6] = [
-    "billing_analytics",
-    "campaign_analytics",
-    "sequence_step_analytics",
-    "lead_analytics",
-    "mailbox_analytics",
-    "warmup_analytics",
-];
 
 /// Why the fixtures could not be loaded. Nothing was loaded: [`load`] rolls back.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +106,7 @@ impl From<diesel::result::Error> for LoadError {
 /// Loads the six `<table>.csv` files of `dir` (usually [`DIR`]) into a migrated, empty
 /// warehouse, in foreign-key order and in one transaction, then sets each table's
 /// identity sequence to its largest `id`. Returns the rows copied per table, in
-/// [`TABLES`] order.
+/// [`Table::ALL`] order.
 ///
 /// The files keep their `id`s (`COPY` writes identity columns as given), so tests can
 /// refer to rows by id. Loading twice into the same database fails on the primary keys
@@ -126,25 +116,28 @@ pub fn load(
     dir: impl AsRef<Path>,
 ) -> Result<Vec<(&'static str, usize)>, LoadError> {
     let dir = dir.as_ref();
-    let files = TABLES
+    let files = Table::ALL
         .iter()
-        .map(|table| {
-            let path = dir.join(format!("{table}.csv"));
+        .map(|&table| {
+            let path = dir.join(format!("{}.csv", table.name()));
             std::fs::read(&path)
-                .map(|bytes| (*table, path.clone(), bytes))
+                .map(|bytes| (table, path.clone(), bytes))
                 .map_err(|source| LoadError::Read { path, source })
         })
         .collect::<Result<Vec<_>, _>>()?;
     conn.transaction(|conn| {
         let mut loaded = Vec::with_capacity(files.len());
         for (table, path, bytes) in &files {
-            check_header(conn, table, path, bytes)?;
-            let rows = copy_csv(conn, table, bytes)
-                .map_err(|source| LoadError::Database { table, source })?;
-            loaded.push((*table, rows));
+            let table = *table;
+            check_header(conn, table.name(), path, bytes)?;
+            let rows = copy_csv(conn, table, bytes).map_err(|source| LoadError::Database {
+                table: table.name(),
+                source,
+            })?;
+            loaded.push((table.name(), rows));
         }
-        for table in TABLES {
-            // `table` is one of the constants above, never input: identifiers cannot be bound.
+        for table in Table::ALL.map(Table::name) {
+            // `table` is a name of `Table`, never input: identifiers cannot be bound.
             diesel::sql_query(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
             ))
@@ -156,31 +149,28 @@ pub fn load(
 }
 
 /// `COPY <table> FROM STDIN (FORMAT csv, HEADER 1)` with `bytes` as the data.
-fn copy_csv(conn: &mut PgConnection, table: &str, bytes: &[u8]) -> QueryResult<usize> {
+fn copy_csv(conn: &mut PgConnection, table: Table, bytes: &[u8]) -> QueryResult<usize> {
     let data = |out: &mut dyn Write| {
         out.write_all(bytes)
             .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))
     };
     macro_rules! copy {
-        ($($t:ident),+) => {
-            match table {
-                $(stringify!($t) => diesel::copy_from(schema::$t::table)
-                    .from_raw_data(schema::$t::table, data)
-                    .with_format(CopyFormat::Csv)
-                    .with_header(CopyHeader::Set(true))
-                    .execute(conn),)+
-                _ => unreachable!("not a warehouse table: {table}"),
-            }
+        ($t:ident) => {
+            diesel::copy_from(schema::$t::table)
+                .from_raw_data(schema::$t::table, data)
+                .with_format(CopyFormat::Csv)
+                .with_header(CopyHeader::Set(true))
+                .execute(conn)
         };
     }
-    copy!(
-        billing_analytics,
-        campaign_analytics,
-        sequence_step_analytics,
-        lead_analytics,
-        mailbox_analytics,
-        warmup_analytics
-    )
+    match table {
+        Table::Billing => copy!(billing_analytics),
+        Table::Campaign => copy!(campaign_analytics),
+        Table::SequenceStep => copy!(sequence_step_analytics),
+        Table::Lead => copy!(lead_analytics),
+        Table::Mailbox => copy!(mailbox_analytics),
+        Table::Warmup => copy!(warmup_analytics),
+    }
 }
 
 #[derive(QueryableByName)]

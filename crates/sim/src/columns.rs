@@ -1,13 +1,14 @@
-//! The columns of each table, in table order, as one visitor interface: the CSV writer
-//! and the binary COPY encoder both read rows through it, so the column lists exist once.
+//! The values of each row, in the column order of [`Table::columns`], as one visitor
+//! interface: the CSV writer and the binary COPY encoder both read rows through it. Each
+//! visitor's field list is checked against [`Table::columns`] when the crate compiles.
 
 use std::io;
 
 use chrono::{DateTime, Utc};
 use schema::models::{
-    CampaignStatus, LeadStatus, MailboxCampaignStatus, NewBillingAnalytics, NewCampaignAnalytics,
-    NewLeadAnalytics, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics,
-    WarmupStatus,
+    CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, NewBillingAnalytics,
+    NewCampaignAnalytics, NewLeadAnalytics, NewMailboxAnalytics, NewSequenceStepAnalytics,
+    NewWarmupAnalytics, WarmupStatus,
 };
 
 use crate::ids::Table;
@@ -72,6 +73,12 @@ macro_rules! status_value {
         }
     )+};
 }
+impl Value for Counters {
+    fn put(&self, sink: &mut dyn ColumnSink) -> io::Result<()> {
+        self.to_array().iter().try_for_each(|v| sink.int4(*v))
+    }
+}
+
 status_value!(
     CampaignStatus,
     LeadStatus,
@@ -83,17 +90,61 @@ status_value!(
 pub trait Columns {
     /// The table.
     const TABLE: Table;
-    /// Column names, `id` first, in table order.
-    const COLUMNS: &'static [&'static str];
     /// Feeds `id` and then every other value, in column order, to `sink`.
     fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()>;
 }
 
+/// Whether `fields`, with `counters` standing for the eight [`Counters::NAMES`], are
+/// `columns` in order; a `const fn`, so that `columns!` checks each visitor when the
+/// crate compiles.
+const fn fields_are_columns(fields: &[&str], columns: &[&str]) -> bool {
+    let mut at = 0;
+    let mut i = 0;
+    while i < fields.len() {
+        if same(fields[i], "counters") {
+            let mut j = 0;
+            while j < Counters::NAMES.len() {
+                if at >= columns.len() || !same(Counters::NAMES[j], columns[at]) {
+                    return false;
+                }
+                at += 1;
+                j += 1;
+            }
+        } else {
+            if at >= columns.len() || !same(fields[i], columns[at]) {
+                return false;
+            }
+            at += 1;
+        }
+        i += 1;
+    }
+    at == columns.len()
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 macro_rules! columns {
     ($t:ty, $table:expr, [$($col:ident),+]) => {
+        const _: () = assert!(
+            fields_are_columns(&["id", $(stringify!($col)),+], $table.columns()),
+            concat!("the fields of ", stringify!($t), " are not its table's columns in order"),
+        );
         impl Columns for $t {
             const TABLE: Table = $table;
-            const COLUMNS: &'static [&'static str] = &["id", $(stringify!($col)),+];
             fn visit(&self, id: i64, sink: &mut dyn ColumnSink) -> io::Result<()> {
                 sink.int8(id)?;
                 $( self.$col.put(sink)?; )+
@@ -126,14 +177,7 @@ columns!(
     [
         campaign_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         status,
         completed_leads,
         billing_id,
@@ -146,14 +190,7 @@ columns!(
     [
         mailbox_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         warmup_status,
         health_score,
         current_volume,
@@ -165,21 +202,7 @@ columns!(
 columns!(
     NewLeadAnalytics,
     Table::Lead,
-    [
-        lead_id,
-        campaign_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
-        status,
-        billing_id,
-        updated
-    ]
+    [lead_id, campaign_id, counters, status, billing_id, updated]
 );
 columns!(
     NewWarmupAnalytics,
@@ -187,14 +210,7 @@ columns!(
     [
         mailbox_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         health_score,
         progress_percentage,
         billing_id,
@@ -208,36 +224,17 @@ columns!(
         step_id,
         campaign_id,
         company_id,
-        sent,
-        delivered,
-        opened_tracked,
-        clicked_tracked,
-        replied,
-        bounced,
-        unsubscribed,
-        spam_complaints,
+        counters,
         billing_id,
         updated
     ]
 );
 
-/// The column names of `table`, `id` first.
-pub fn column_names(table: Table) -> &'static [&'static str] {
-    match table {
-        Table::Billing => NewBillingAnalytics::COLUMNS,
-        Table::Campaign => NewCampaignAnalytics::COLUMNS,
-        Table::SequenceStep => NewSequenceStepAnalytics::COLUMNS,
-        Table::Lead => NewLeadAnalytics::COLUMNS,
-        Table::Mailbox => NewMailboxAnalytics::COLUMNS,
-        Table::Warmup => NewWarmupAnalytics::COLUMNS,
-    }
-}
-
 /// Feeds every row of one table of `rows` to `sink`.
 pub fn visit_table(rows: &crate::Rows, table: Table, sink: &mut dyn ColumnSink) -> io::Result<()> {
     fn each<T: Columns>(rows: &[crate::Row<T>], sink: &mut dyn ColumnSink) -> io::Result<()> {
         for row in rows {
-            sink.begin_row(T::COLUMNS.len() as u16)?;
+            sink.begin_row(T::TABLE.columns().len() as u16)?;
             row.new.visit(row.id, sink)?;
             sink.end_row()?;
         }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
 
-use crate::columns::{column_names, visit_table, ColumnSink};
+use crate::columns::{visit_table, ColumnSink};
 use crate::ids::Table;
 use crate::rows::Rows;
 
@@ -57,7 +57,7 @@ impl ColumnSink for CsvLines<'_> {
 /// Writes one table of `rows` as CSV, with or without its header line.
 pub fn write_table(rows: &Rows, table: Table, header: bool, w: &mut dyn Write) -> io::Result<()> {
     if header {
-        writeln!(w, "{}", column_names(table).join(","))?;
+        writeln!(w, "{}", table.columns().join(","))?;
     }
     visit_table(rows, table, &mut CsvLines { w, first: true })
 }

@@ -9,6 +9,8 @@
 //! seed alone: the same whether a tenant is generated alone, in a shard or in a full run,
 //! and the same in a CSV export and in a seeded database.
 
+pub use schema::Table;
+
 /// Highest tenant number: tenant keys have five digits.
 pub const MAX_TENANTS: u32 = 99_999;
 
@@ -95,47 +97,6 @@ pub const MAILBOX_DOMAIN_SQL: &str = "lower(substring(mailbox_id from '[^@]*$'))
 pub struct RowIds {
     base: i64,
     next: [i64; 6],
-}
-
-/// The six tables, in foreign-key order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Table {
-    /// `billing_analytics`.
-    Billing,
-    /// `campaign_analytics`.
-    Campaign,
-    /// `sequence_step_analytics`.
-    SequenceStep,
-    /// `lead_analytics`.
-    Lead,
-    /// `mailbox_analytics`.
-    Mailbox,
-    /// `warmup_analytics`.
-    Warmup,
-}
-
-impl Table {
-    /// Every table, parents before children.
-    pub const ALL: [Table; 6] = [
-        Table::Billing,
-        Table::Campaign,
-        Table::SequenceStep,
-        Table::Lead,
-        Table::Mailbox,
-        Table::Warmup,
-    ];
-
-    /// The SQL table name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Table::Billing => "billing_analytics",
-            Table::Campaign => "campaign_analytics",
-            Table::SequenceStep => "sequence_step_analytics",
-            Table::Lead => "lead_analytics",
-            Table::Mailbox => "mailbox_analytics",
-            Table::Warmup => "warmup_analytics",
-        }
-    }
 }
 
 impl RowIds {

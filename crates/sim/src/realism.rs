@@ -1,6 +1,8 @@
 //! Realism: the aggregate rates of a world, and the published ranges they must fall in.
 
-use crate::rows::{Counters, Rows};
+use schema::models::Counters;
+
+use crate::rows::Rows;
 
 /// One aggregate rate and its accepted range.
 #[derive(Debug, Clone, Copy)]
@@ -74,7 +76,7 @@ pub fn measure(rows: &Rows) -> [f64; 7] {
         .steps
         .iter()
         .filter(|r| crate::ids::step_position(&r.new.step_id) == Some(1))
-        .map(|r| i64::from(r.new.replied))
+        .map(|r| i64::from(r.new.counters.replied))
         .sum();
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     let f = f64::from;
@@ -82,8 +84,8 @@ pub fn measure(rows: &Rows) -> [f64; 7] {
         ratio(f(campaign.replied), f(campaign.delivered)),
         ratio(first_step_replies as f64, f(campaign.replied)),
         ratio(f(campaign.bounced), f(campaign.sent)),
-        ratio(f(campaign.spam), f(campaign.delivered)),
-        ratio(f(campaign.opened), f(campaign.delivered)),
+        ratio(f(campaign.spam_complaints), f(campaign.delivered)),
+        ratio(f(campaign.opened_tracked), f(campaign.delivered)),
         ratio(f(campaign.sent), ready_mailbox_weekdays),
         ratio(f(warmup.replied), f(warmup.delivered)),
     ]

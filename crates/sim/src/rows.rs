@@ -1,7 +1,7 @@
 //! Rows: what the simulator emits, as the `schema` crate's insertables with their ids.
 
 use schema::models::{
-    NewBillingAnalytics, NewCampaignAnalytics, NewLeadAnalytics, NewMailboxAnalytics,
+    Counters, NewBillingAnalytics, NewCampaignAnalytics, NewLeadAnalytics, NewMailboxAnalytics,
     NewSequenceStepAnalytics, NewWarmupAnalytics,
 };
 
@@ -14,56 +14,6 @@ pub struct Row<T> {
     pub id: i64,
     /// Every other column.
     pub new: T,
-}
-
-/// The eight funnel counters shared by the five activity tables.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Counters {
-    /// `sent`.
-    pub sent: i32,
-    /// `delivered`.
-    pub delivered: i32,
-    /// `opened_tracked`.
-    pub opened: i32,
-    /// `clicked_tracked`.
-    pub clicked: i32,
-    /// `replied`.
-    pub replied: i32,
-    /// `bounced`.
-    pub bounced: i32,
-    /// `unsubscribed`.
-    pub unsubscribed: i32,
-    /// `spam_complaints`.
-    pub spam: i32,
-}
-
-impl Counters {
-    /// The counters as an array, in column order.
-    pub fn to_array(self) -> [i32; 8] {
-        [
-            self.sent,
-            self.delivered,
-            self.opened,
-            self.clicked,
-            self.replied,
-            self.bounced,
-            self.unsubscribed,
-            self.spam,
-        ]
-    }
-}
-
-impl std::ops::AddAssign for Counters {
-    fn add_assign(&mut self, o: Self) {
-        self.sent += o.sent;
-        self.delivered += o.delivered;
-        self.opened += o.opened;
-        self.clicked += o.clicked;
-        self.replied += o.replied;
-        self.bounced += o.bounced;
-        self.unsubscribed += o.unsubscribed;
-        self.spam += o.spam;
-    }
 }
 
 /// Access to the parts every activity row shares, for aggregation and the rules.
@@ -82,16 +32,7 @@ macro_rules! impl_activity {
     ($($t:ty),+) => {$(
         impl Activity for $t {
             fn counters(&self) -> Counters {
-                Counters {
-                    sent: self.sent,
-                    delivered: self.delivered,
-                    opened: self.opened_tracked,
-                    clicked: self.clicked_tracked,
-                    replied: self.replied,
-                    bounced: self.bounced,
-                    unsubscribed: self.unsubscribed,
-                    spam: self.spam_complaints,
-                }
+                self.counters
             }
             fn billing_id(&self) -> i64 {
                 self.billing_id
@@ -100,14 +41,7 @@ macro_rules! impl_activity {
                 self.updated
             }
             fn set_counters(&mut self, c: Counters) {
-                self.sent = c.sent;
-                self.delivered = c.delivered;
-                self.opened_tracked = c.opened;
-                self.clicked_tracked = c.clicked;
-                self.replied = c.replied;
-                self.bounced = c.bounced;
-                self.unsubscribed = c.unsubscribed;
-                self.spam_complaints = c.spam;
+                self.counters = c;
             }
         }
     )+};

@@ -93,7 +93,7 @@ fn the_world_has_the_shapes_the_domain_describes() {
         rows.steps
             .iter()
             .filter(|s| sim::ids::step_position(&s.new.step_id) == Some(pos))
-            .map(|s| i64::from(s.new.sent))
+            .map(|s| i64::from(s.new.counters.sent))
             .sum()
     };
     assert!(sent_at(1) > sent_at(2) && sent_at(2) > sent_at(3));

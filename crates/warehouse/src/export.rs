@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rustix::fs::{flock, renameat_with, FlockOperation, RenameFlags, CWD};
-use sim::columns::column_names;
 use sim::csv::write_table;
 use sim::ids::Table;
 
@@ -128,7 +127,7 @@ fn write_files(world: &crate::world::World, dir: &Path) -> Result<[u64; 6]> {
                 1 << 20,
                 File::create(&path).with_context(|| format!("cannot write {}", path.display()))?,
             );
-            writeln!(w, "{}", column_names(t).join(","))?;
+            writeln!(w, "{}", t.columns().join(","))?;
             Ok(w)
         })
         .collect::<Result<_>>()?;

@@ -5,7 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, CampaignStatus};
+use crate::models::{BillingAnalytics, CampaignStatus, Counters};
 use crate::schema::campaign_analytics;
 
 /// A campaign's funnel in one period. Its counters are exactly the sums of its
@@ -66,22 +66,10 @@ pub struct NewCampaignAnalytics {
     pub campaign_id: String,
     /// See [`CampaignAnalytics::company_id`].
     pub company_id: String,
-    /// See [`CampaignAnalytics::sent`].
-    pub sent: i32,
-    /// See [`CampaignAnalytics::delivered`].
-    pub delivered: i32,
-    /// See [`CampaignAnalytics::opened_tracked`].
-    pub opened_tracked: i32,
-    /// See [`CampaignAnalytics::clicked_tracked`].
-    pub clicked_tracked: i32,
-    /// See [`CampaignAnalytics::replied`].
-    pub replied: i32,
-    /// See [`CampaignAnalytics::bounced`].
-    pub bounced: i32,
-    /// See [`CampaignAnalytics::unsubscribed`].
-    pub unsubscribed: i32,
-    /// See [`CampaignAnalytics::spam_complaints`].
-    pub spam_complaints: i32,
+    /// The eight funnel counters (see [`CampaignAnalytics::sent`] and the seven after it).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub counters: Counters,
     /// See [`CampaignAnalytics::status`].
     pub status: CampaignStatus,
     /// See [`CampaignAnalytics::completed_leads`].

@@ -5,7 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, LeadStatus};
+use crate::models::{BillingAnalytics, Counters, LeadStatus};
 use crate::schema::lead_analytics;
 
 /// One lead's engagement with one campaign in a period. A lead gets at most one email per
@@ -63,22 +63,10 @@ pub struct NewLeadAnalytics {
     pub lead_id: String,
     /// See [`LeadAnalytics::campaign_id`].
     pub campaign_id: String,
-    /// See [`LeadAnalytics::sent`].
-    pub sent: i32,
-    /// See [`LeadAnalytics::delivered`].
-    pub delivered: i32,
-    /// See [`LeadAnalytics::opened_tracked`].
-    pub opened_tracked: i32,
-    /// See [`LeadAnalytics::clicked_tracked`].
-    pub clicked_tracked: i32,
-    /// See [`LeadAnalytics::replied`].
-    pub replied: i32,
-    /// See [`LeadAnalytics::bounced`].
-    pub bounced: i32,
-    /// See [`LeadAnalytics::unsubscribed`].
-    pub unsubscribed: i32,
-    /// See [`LeadAnalytics::spam_complaints`].
-    pub spam_complaints: i32,
+    /// The eight funnel counters (see [`LeadAnalytics::sent`] and the seven after it).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub counters: Counters,
     /// See [`LeadAnalytics::status`].
     pub status: LeadStatus,
     /// See [`LeadAnalytics::billing_id`].

@@ -5,7 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, MailboxCampaignStatus, WarmupStatus};
+use crate::models::{BillingAnalytics, Counters, MailboxCampaignStatus, WarmupStatus};
 use crate::schema::mailbox_analytics;
 
 /// Everything one mailbox sent in a period: its campaign mail **and** its warmup mail, so
@@ -69,22 +69,10 @@ pub struct NewMailboxAnalytics {
     pub mailbox_id: String,
     /// See [`MailboxAnalytics::company_id`].
     pub company_id: String,
-    /// See [`MailboxAnalytics::sent`].
-    pub sent: i32,
-    /// See [`MailboxAnalytics::delivered`].
-    pub delivered: i32,
-    /// See [`MailboxAnalytics::opened_tracked`].
-    pub opened_tracked: i32,
-    /// See [`MailboxAnalytics::clicked_tracked`].
-    pub clicked_tracked: i32,
-    /// See [`MailboxAnalytics::replied`].
-    pub replied: i32,
-    /// See [`MailboxAnalytics::bounced`].
-    pub bounced: i32,
-    /// See [`MailboxAnalytics::unsubscribed`].
-    pub unsubscribed: i32,
-    /// See [`MailboxAnalytics::spam_complaints`].
-    pub spam_complaints: i32,
+    /// The eight funnel counters (see [`MailboxAnalytics::sent`] and the seven after it).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub counters: Counters,
     /// See [`MailboxAnalytics::warmup_status`].
     pub warmup_status: WarmupStatus,
     /// See [`MailboxAnalytics::health_score`].

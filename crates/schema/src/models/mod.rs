@@ -1,8 +1,10 @@
 //! Typed rows of the six tables: a read model (`Queryable` + `Selectable`) and a `New…`
-//! insertable for each, plus the status vocabularies.
+//! insertable for each, the [`Counters`] the `New…` activity models embed, and the status
+//! vocabularies.
 
 mod billing;
 mod campaign;
+mod counters;
 mod lead;
 mod mailbox;
 mod sequence_step;
@@ -11,6 +13,7 @@ mod warmup;
 
 pub use billing::{BillingAnalytics, NewBillingAnalytics};
 pub use campaign::{CampaignAnalytics, NewCampaignAnalytics};
+pub use counters::Counters;
 pub use lead::{LeadAnalytics, NewLeadAnalytics};
 pub use mailbox::{MailboxAnalytics, NewMailboxAnalytics};
 pub use sequence_step::{NewSequenceStepAnalytics, SequenceStepAnalytics};

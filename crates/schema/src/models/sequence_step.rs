@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::models::BillingAnalytics;
+use crate::models::Counters;
 use crate::schema::sequence_step_analytics;
 
 /// One email of a campaign's sequence (one A/B variant, when the step has several) in a
@@ -64,22 +65,10 @@ pub struct NewSequenceStepAnalytics {
     pub campaign_id: String,
     /// See [`SequenceStepAnalytics::company_id`].
     pub company_id: String,
-    /// See [`SequenceStepAnalytics::sent`].
-    pub sent: i32,
-    /// See [`SequenceStepAnalytics::delivered`].
-    pub delivered: i32,
-    /// See [`SequenceStepAnalytics::opened_tracked`].
-    pub opened_tracked: i32,
-    /// See [`SequenceStepAnalytics::clicked_tracked`].
-    pub clicked_tracked: i32,
-    /// See [`SequenceStepAnalytics::replied`].
-    pub replied: i32,
-    /// See [`SequenceStepAnalytics::bounced`].
-    pub bounced: i32,
-    /// See [`SequenceStepAnalytics::unsubscribed`].
-    pub unsubscribed: i32,
-    /// See [`SequenceStepAnalytics::spam_complaints`].
-    pub spam_complaints: i32,
+    /// The eight funnel counters (see [`SequenceStepAnalytics::sent`] and the seven after it).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub counters: Counters,
     /// See [`SequenceStepAnalytics::billing_id`].
     pub billing_id: i64,
     /// See [`SequenceStepAnalytics::updated`].

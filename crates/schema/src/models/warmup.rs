@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::models::BillingAnalytics;
+use crate::models::Counters;
 use crate::schema::warmup_analytics;
 
 /// A mailbox's warmup traffic in a period: mail exchanged with a warmup network that
@@ -65,22 +66,10 @@ pub struct NewWarmupAnalytics {
     pub mailbox_id: String,
     /// See [`WarmupAnalytics::company_id`].
     pub company_id: String,
-    /// See [`WarmupAnalytics::sent`].
-    pub sent: i32,
-    /// See [`WarmupAnalytics::delivered`].
-    pub delivered: i32,
-    /// See [`WarmupAnalytics::opened_tracked`].
-    pub opened_tracked: i32,
-    /// See [`WarmupAnalytics::clicked_tracked`].
-    pub clicked_tracked: i32,
-    /// See [`WarmupAnalytics::replied`].
-    pub replied: i32,
-    /// See [`WarmupAnalytics::bounced`].
-    pub bounced: i32,
-    /// See [`WarmupAnalytics::unsubscribed`].
-    pub unsubscribed: i32,
-    /// See [`WarmupAnalytics::spam_complaints`].
-    pub spam_complaints: i32,
+    /// The eight funnel counters (see [`WarmupAnalytics::sent`] and the seven after it).
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub counters: Counters,
     /// See [`WarmupAnalytics::health_score`].
     pub health_score: i32,
     /// See [`WarmupAnalytics::progress_percentage`].

@@ -7,12 +7,11 @@
 //! why a lead never receives more emails than its campaign has step positions (rule E1).
 
 use rand::Rng;
-use schema::models::LeadStatus;
+use schema::models::{Counters, LeadStatus};
 
 use crate::calendar::{Calendar, Day};
 use crate::profile::Rates;
 use crate::rng::Stream;
-use crate::rows::Counters;
 use crate::world::Campaign;
 
 /// One campaign email.
@@ -77,8 +76,8 @@ pub fn simulate_lead(
         } else {
             outcome.delivered = 1;
             if rng.random_bool(rates.open * rates.open_step_decay.powi(later)) {
-                outcome.opened = 1;
-                outcome.clicked = i32::from(rng.random_bool(rates.click_of_open));
+                outcome.opened_tracked = 1;
+                outcome.clicked_tracked = i32::from(rng.random_bool(rates.click_of_open));
             }
             let reply = rates.reply_first_step * rates.reply_step_decay.powi(later);
             let draw: f64 = rng.random();
@@ -89,7 +88,7 @@ pub fn simulate_lead(
                 outcome.unsubscribed = 1;
                 exit = Some(LeadStatus::Unsubscribed);
             } else if draw < reply + rates.unsubscribe + rates.spam_complaint {
-                outcome.spam = 1;
+                outcome.spam_complaints = 1;
                 exit = Some(LeadStatus::SpamReported);
             }
         }

@@ -91,7 +91,7 @@ impl Iterator for TenantActivity<'_> {
         let billing = NewBillingAnalytics {
             tenant_id: self.tenant.id.clone(),
             subscription_id: self.tenant.subscription_in(index).map(str::to_owned),
-            emails_sent: rows.campaigns.iter().map(|r| r.new.sent).sum(),
+            emails_sent: rows.campaigns.iter().map(|r| r.new.counters.sent).sum(),
             mailboxes_used: count(rows.mailboxes.len()),
             domains_used,
             campaigns_used: count(rows.campaigns.len()),

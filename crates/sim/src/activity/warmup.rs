@@ -8,7 +8,8 @@ use rand_distr::{Binomial, Distribution};
 use crate::calendar::{Day, Period};
 use crate::profile::Warmup;
 use crate::rng::Stream;
-use crate::rows::Counters;
+use schema::models::Counters;
+
 use crate::world::Mailbox;
 
 /// A mailbox's warmup in one period.
@@ -74,12 +75,12 @@ pub fn simulate_warmup(
         counters: Some(Counters {
             sent,
             delivered,
-            opened,
-            clicked: 0,
+            opened_tracked: opened,
+            clicked_tracked: 0,
             replied,
             bounced,
             unsubscribed: 0,
-            spam: 0,
+            spam_complaints: 0,
         }),
         progress,
         end_volume: daily_volume(w, mailbox, to - 1 - mailbox.warmup_start),

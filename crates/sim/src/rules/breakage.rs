@@ -9,13 +9,13 @@
 
 use chrono::Duration;
 use schema::models::{
-    CampaignStatus, LeadStatus, NewMailboxAnalytics, NewSequenceStepAnalytics, NewWarmupAnalytics,
-    WarmupStatus,
+    CampaignStatus, Counters, LeadStatus, NewMailboxAnalytics, NewSequenceStepAnalytics,
+    NewWarmupAnalytics, WarmupStatus,
 };
 
 use super::RuleId;
 use crate::ids;
-use crate::rows::{Activity, Counters, Row, Rows};
+use crate::rows::{Activity, Row, Rows};
 
 /// Id given to rows a breakage adds: above every tenant's id space.
 pub const EXTRA_ID: i64 = 999_999_000_000_000;
@@ -46,22 +46,22 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             let Some(w) = rows.warmups.first_mut() else {
                 return false;
             };
-            w.new.clicked_tracked -= 1;
+            w.new.counters.clicked_tracked -= 1;
             let (mailbox, billing) = (w.new.mailbox_id.clone(), w.new.billing_id);
             mailbox_row(rows, &mailbox, billing)
-                .map(|m| m.new.clicked_tracked -= 1)
+                .map(|m| m.new.counters.clicked_tracked -= 1)
                 .is_some()
         }
-        A2 => lead_upward(rows, |l| l.delivered >= 1, |d, _| d.delivered = 1),
+        A2 => lead_upward(rows, |l| l.counters.delivered >= 1, |d, _| d.delivered = 1),
         A3 => lead_upward(
             rows,
-            |l| l.delivered >= 1,
-            |d, l| d.opened = l.delivered - l.opened + 1,
+            |l| l.counters.delivered >= 1,
+            |d, l| d.opened_tracked = l.delivered - l.opened_tracked + 1,
         ),
         A4 => lead_upward(
             rows,
-            |l| l.delivered >= 1,
-            |d, l| d.clicked = l.opened - l.clicked + 1,
+            |l| l.counters.delivered >= 1,
+            |d, l| d.clicked_tracked = l.opened_tracked - l.clicked_tracked + 1,
         ),
         A5 => lead_upward(
             rows,
@@ -210,16 +210,20 @@ pub fn break_rows(rows: &mut Rows, rule: RuleId) -> bool {
             rows.mailboxes.push(Row { id: EXTRA_ID, new });
             true
         }
-        D1 => first_where(&mut rows.steps, |s| s.new.opened_tracked < s.new.delivered)
-            .map(|s| s.new.opened_tracked += 1)
-            .is_some(),
-        D2 => first_where(&mut rows.leads, |l| l.new.opened_tracked < l.new.delivered)
-            .map(|l| l.new.opened_tracked += 1)
-            .is_some(),
-        D3 => first_where(&mut rows.mailboxes, |m| {
-            m.new.opened_tracked < m.new.delivered
+        D1 => first_where(&mut rows.steps, |s| {
+            s.new.counters.opened_tracked < s.new.counters.delivered
         })
-        .map(|m| m.new.opened_tracked += 1)
+        .map(|s| s.new.counters.opened_tracked += 1)
+        .is_some(),
+        D2 => first_where(&mut rows.leads, |l| {
+            l.new.counters.opened_tracked < l.new.counters.delivered
+        })
+        .map(|l| l.new.counters.opened_tracked += 1)
+        .is_some(),
+        D3 => first_where(&mut rows.mailboxes, |m| {
+            m.new.counters.opened_tracked < m.new.counters.delivered
+        })
+        .map(|m| m.new.counters.opened_tracked += 1)
         .is_some(),
         D4 => {
             let Some(c) = rows

@@ -6,7 +6,8 @@
 //! skip values that A1/B3 already flag as negative or `NULL`, and the relationship rules
 //! skip rows whose `billing_id` A7 (missing) or C1 (dangling) already flag.
 
-use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
+use schema::models::{CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, WarmupStatus};
+use schema::Table;
 
 /// The rules A1–E1 every warehouse obeys, plus S1–S3, this project's agreement of the
 /// status columns with the counters. `docs/rules.md` is generated from this catalog.
@@ -47,39 +48,15 @@ pub enum RuleId {
     S3,
 }
 
-/// The five activity tables.
-pub const ACTIVITY_TABLES: [&str; 5] = [
-    "campaign_analytics",
-    "sequence_step_analytics",
-    "lead_analytics",
-    "mailbox_analytics",
-    "warmup_analytics",
-];
-
-/// The eight counter columns.
-pub const COUNTERS: [&str; 8] = [
-    "sent",
-    "delivered",
-    "opened_tracked",
-    "clicked_tracked",
-    "replied",
-    "bounced",
-    "unsubscribed",
-    "spam_complaints",
-];
-
 /// The grain of each table: the columns that identify one row (rule C5). A child's
 /// `billing_id` names its tenant's period.
-pub const GRAINS: [(&str, &str); 6] = [
-    ("billing_analytics", "tenant_id, period_start"),
-    ("campaign_analytics", "campaign_id, billing_id"),
-    (
-        "sequence_step_analytics",
-        "step_id, campaign_id, billing_id",
-    ),
-    ("lead_analytics", "lead_id, campaign_id, billing_id"),
-    ("mailbox_analytics", "mailbox_id, billing_id"),
-    ("warmup_analytics", "mailbox_id, billing_id"),
+pub const GRAINS: [(Table, &str); 6] = [
+    (Table::Billing, "tenant_id, period_start"),
+    (Table::Campaign, "campaign_id, billing_id"),
+    (Table::SequenceStep, "step_id, campaign_id, billing_id"),
+    (Table::Lead, "lead_id, campaign_id, billing_id"),
+    (Table::Mailbox, "mailbox_id, billing_id"),
+    (Table::Warmup, "mailbox_id, billing_id"),
 ];
 
 impl RuleId {
@@ -141,15 +118,15 @@ impl RuleId {
     pub fn sql(self) -> String {
         use RuleId::*;
         let each = |f: &dyn Fn(&str) -> String| {
-            ACTIVITY_TABLES
+            Table::ACTIVITY
                 .iter()
-                .map(|t| f(t))
+                .map(|t| f(t.name()))
                 .collect::<Vec<_>>()
                 .join("\nUNION ALL\n")
         };
         let key = |t: &str| format!("'{t}#' || t.id");
         let sums = |cols_from: &str| {
-            COUNTERS
+            Counters::NAMES
                 .iter()
                 .map(|c| format!("sum({c}::int8) AS {c}"))
                 .collect::<Vec<_>>()
@@ -158,8 +135,8 @@ impl RuleId {
         };
         // Counter tuples compared only where A1 holds (non-null, non-negative).
         let differs = |a: &str, b: &str| {
-            let left: Vec<String> = COUNTERS.iter().map(|c| format!("{a}.{c}")).collect();
-            let right: Vec<String> = COUNTERS
+            let left: Vec<String> = Counters::NAMES.iter().map(|c| format!("{a}.{c}")).collect();
+            let right: Vec<String> = Counters::NAMES
                 .iter()
                 .map(|c| format!("coalesce({b}.{c}, 0)"))
                 .collect();
@@ -172,7 +149,7 @@ impl RuleId {
         let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
         match self {
             A1 => each(&|t| {
-                let ok: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
+                let ok: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
                 format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
             }),
             A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered::int8 + t.bounced > t.sent", key(t))),
@@ -243,6 +220,7 @@ impl RuleId {
             ),
             C5 => GRAINS
                 .map(|(t, grain)| {
+                let t = t.name();
                 format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
             })
             .join("\nUNION ALL\n"),
@@ -272,7 +250,7 @@ impl RuleId {
                         sums(&format!(", company_id, billing_id FROM {table} WHERE billing_id IS NOT NULL GROUP BY company_id, billing_id"))
                     )
                 };
-                let plus: Vec<String> = COUNTERS
+                let plus: Vec<String> = Counters::NAMES
                     .iter()
                     .map(|c| format!("coalesce(c.{c}, 0) + coalesce(w.{c}, 0) AS {c}"))
                     .collect();
@@ -288,8 +266,8 @@ impl RuleId {
                     agg("campaign_analytics"),
                     agg("warmup_analytics"),
                     {
-                        let left: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(m.{c}, 0)")).collect();
-                        let right: Vec<String> = COUNTERS.iter().map(|c| format!("coalesce(e.{c}, 0)")).collect();
+                        let left: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(m.{c}, 0)")).collect();
+                        let right: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(e.{c}, 0)")).collect();
                         format!("({}) IS DISTINCT FROM ({})", left.join(", "), right.join(", "))
                     }
                 )

@@ -3,7 +3,9 @@
 
 use schema::models::{CampaignStatus, LeadStatus, MailboxCampaignStatus, WarmupStatus};
 
-use super::{RuleId, COUNTERS, GRAINS};
+use schema::models::Counters;
+
+use super::{RuleId, GRAINS};
 
 /// The prose, with `{grains}`, `{counters}`, `{rules}` and `{statuses}` to fill in.
 const TEMPLATE: &str = include_str!("document.md");
@@ -22,9 +24,9 @@ const FAMILIES: [(char, &str); 6] = [
 pub fn document() -> String {
     let grains: Vec<String> = GRAINS
         .iter()
-        .map(|(table, grain)| format!("| `{table}` | {grain} |"))
+        .map(|(table, grain)| format!("| `{}` | {grain} |", table.name()))
         .collect();
-    let counters: Vec<String> = COUNTERS.iter().map(|c| format!("`{c}`")).collect();
+    let counters: Vec<String> = Counters::NAMES.iter().map(|c| format!("`{c}`")).collect();
     let mut rules = Vec::new();
     for (letter, title) in FAMILIES {
         rules.push(format!("### {letter}. {title}\n"));

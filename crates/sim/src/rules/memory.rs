@@ -7,11 +7,11 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Duration;
-use schema::models::{CampaignStatus, LeadStatus, NewBillingAnalytics, WarmupStatus};
+use schema::models::{CampaignStatus, Counters, LeadStatus, NewBillingAnalytics, WarmupStatus};
 
-use super::{RuleId, Violation, COUNTERS};
+use super::{RuleId, Violation};
 use crate::ids;
-use crate::rows::{Activity, Counters, Row, Rows};
+use crate::rows::{Activity, Row, Rows};
 
 /// Every violation of every rule in `rows`, sorted by rule then key.
 pub fn evaluate(rows: &Rows) -> Vec<Violation> {
@@ -55,13 +55,16 @@ fn activity_rows<T: Activity>(
         if i64::from(c.delivered) + i64::from(c.bounced) > i64::from(c.sent) {
             v(RuleId::A2, k());
         }
-        if c.opened > c.delivered {
+        if c.opened_tracked > c.delivered {
             v(RuleId::A3, k());
         }
-        if c.clicked > c.opened {
+        if c.clicked_tracked > c.opened_tracked {
             v(RuleId::A4, k());
         }
-        if c.replied > c.delivered || c.unsubscribed > c.delivered || c.spam > c.delivered {
+        if c.replied > c.delivered
+            || c.unsubscribed > c.delivered
+            || c.spam_complaints > c.delivered
+        {
             v(RuleId::A5, k());
         }
         match billing.get(&row.new.billing_id()) {
@@ -102,7 +105,7 @@ fn billing_rules(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     let mut totals: HashMap<i64, Usage> = HashMap::new();
     for r in &rows.campaigns {
         let u = totals.entry(r.new.billing_id).or_default();
-        u.emails += i64::from(r.new.sent);
+        u.emails += i64::from(r.new.counters.sent);
         u.campaigns += 1;
     }
     for r in &rows.mailboxes {
@@ -411,7 +414,7 @@ fn aggregation(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
         let allowed = positions
             .get(r.new.campaign_id.as_str())
             .map_or(0, HashSet::len);
-        if i64::from(r.new.sent) > allowed as i64 {
+        if i64::from(r.new.counters.sent) > allowed as i64 {
             v(RuleId::E1, key("lead_analytics", r.id));
         }
     }
@@ -465,7 +468,10 @@ fn statuses(v: &mut impl FnMut(RuleId, String), rows: &Rows) {
     for r in &rows.leads {
         let c = r.new.counters().to_array();
         let counter = |name: &str| {
-            let at = COUNTERS.iter().position(|&c| c == name).expect("a counter");
+            let at = Counters::NAMES
+                .iter()
+                .position(|&c| c == name)
+                .expect("a counter");
             i64::from(c[at])
         };
         let exits: i64 = exit_columns.iter().map(|&name| counter(name)).sum();

@@ -6,7 +6,7 @@ mod catalog;
 mod document;
 mod memory;
 
-pub use catalog::{RuleId, ACTIVITY_TABLES, COUNTERS, GRAINS};
+pub use catalog::{RuleId, GRAINS};
 pub use document::document;
 pub use memory::evaluate;
 

@@ -3,7 +3,7 @@
 
 use rand::Rng;
 use schema::models::{
-    CampaignStatus, MailboxCampaignStatus, NewCampaignAnalytics, NewMailboxAnalytics,
+    CampaignStatus, Counters, MailboxCampaignStatus, NewCampaignAnalytics, NewMailboxAnalytics,
     NewSequenceStepAnalytics, NewWarmupAnalytics, WarmupStatus,
 };
 
@@ -11,7 +11,7 @@ use super::{CompanyPeriod, RowSink};
 use crate::activity::warmup::simulate_warmup;
 use crate::ids::Table;
 use crate::rng::{self, Domain};
-use crate::rows::{Counters, Row};
+use crate::rows::Row;
 
 impl CompanyPeriod<'_> {
     /// One campaign row per campaign with lead rows, and its step rows.
@@ -45,14 +45,7 @@ impl CompanyPeriod<'_> {
                 new: NewCampaignAnalytics {
                     campaign_id: campaign.id.clone(),
                     company_id: self.company.id.clone(),
-                    sent: c.sent,
-                    delivered: c.delivered,
-                    opened_tracked: c.opened,
-                    clicked_tracked: c.clicked,
-                    replied: c.replied,
-                    bounced: c.bounced,
-                    unsubscribed: c.unsubscribed,
-                    spam_complaints: c.spam,
+                    counters: c,
                     status,
                     completed_leads: totals.finished,
                     billing_id: out.billing_id,
@@ -71,14 +64,7 @@ impl CompanyPeriod<'_> {
                             step_id: step_id.clone(),
                             campaign_id: campaign.id.clone(),
                             company_id: self.company.id.clone(),
-                            sent: c.sent,
-                            delivered: c.delivered,
-                            opened_tracked: c.opened,
-                            clicked_tracked: c.clicked,
-                            replied: c.replied,
-                            bounced: c.bounced,
-                            unsubscribed: c.unsubscribed,
-                            spam_complaints: c.spam,
+                            counters: *c,
                             billing_id: out.billing_id,
                             updated: out.updated,
                         },
@@ -118,14 +104,7 @@ impl CompanyPeriod<'_> {
                     new: NewWarmupAnalytics {
                         mailbox_id: mailbox.id.clone(),
                         company_id: self.company.id.clone(),
-                        sent: w.sent,
-                        delivered: w.delivered,
-                        opened_tracked: w.opened,
-                        clicked_tracked: w.clicked,
-                        replied: w.replied,
-                        bounced: w.bounced,
-                        unsubscribed: w.unsubscribed,
-                        spam_complaints: w.spam,
+                        counters: w,
                         health_score: health,
                         progress_percentage: warmup.progress,
                         billing_id: out.billing_id,
@@ -153,14 +132,7 @@ impl CompanyPeriod<'_> {
                 new: NewMailboxAnalytics {
                     mailbox_id: mailbox.id.clone(),
                     company_id: self.company.id.clone(),
-                    sent: total.sent,
-                    delivered: total.delivered,
-                    opened_tracked: total.opened,
-                    clicked_tracked: total.clicked,
-                    replied: total.replied,
-                    bounced: total.bounced,
-                    unsubscribed: total.unsubscribed,
-                    spam_complaints: total.spam,
+                    counters: total,
                     warmup_status,
                     health_score: health,
                     current_volume: warmup.end_volume + campaign.sent / weekdays,
@@ -180,7 +152,7 @@ fn health_score(rng: &mut rng::Stream, progress: i32, campaign: Counters) -> i32
     // Rates over at least 200 emails: one bounce of a handful must not sink a mailbox.
     let sent = f64::from(campaign.sent.max(200));
     let bounce_rate = f64::from(campaign.bounced) / sent;
-    let complaint_rate = f64::from(campaign.spam) / sent;
+    let complaint_rate = f64::from(campaign.spam_complaints) / sent;
     let noise = f64::from(rng.random_range(-3..=3));
     (base - 300.0 * bounce_rate - 5_000.0 * complaint_rate + noise)
         .round()

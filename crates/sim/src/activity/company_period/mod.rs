@@ -12,7 +12,9 @@ use super::Context;
 use crate::calendar::{Day, Period};
 use crate::ids::{self, RowIds, Table};
 use crate::rng::{self, Domain};
-use crate::rows::{Counters, Row, Rows};
+use schema::models::Counters;
+
+use crate::rows::{Row, Rows};
 use crate::world::{Company, Tenant};
 
 /// Emails a lead receives on average, as a share of its campaign's step positions; only
@@ -251,14 +253,7 @@ impl<'a> CompanyPeriod<'a> {
         let new = NewLeadAnalytics {
             lead_id: ids::lead_id(&company.id, lead_no),
             campaign_id: campaign.id.clone(),
-            sent: lead.sent,
-            delivered: lead.delivered,
-            opened_tracked: lead.opened,
-            clicked_tracked: lead.clicked,
-            replied: lead.replied,
-            bounced: lead.bounced,
-            unsubscribed: lead.unsubscribed,
-            spam_complaints: lead.spam,
+            counters: lead,
             status,
             billing_id: out.billing_id,
             updated: out.updated,
