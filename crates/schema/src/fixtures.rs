@@ -42,14 +42,13 @@
 //! # mailbox_analytics, warmup_analytics
 //! ```
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use diesel::pg::{CopyFormat, CopyHeader, PgConnection};
+use diesel::pg::{CopyFormat, PgConnection};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::{schema, Table};
+use crate::Table;
 
 /// The fixtures directory of this source tree (`<repository>/fixtures`), as an absolute
 /// path fixed when the crate is compiled; it exists wherever the crate's source does
@@ -130,10 +129,12 @@ pub fn load(
         for (table, path, bytes) in &files {
             let table = *table;
             check_header(conn, table.name(), path, bytes)?;
-            let rows = copy_csv(conn, table, bytes).map_err(|source| LoadError::Database {
-                table: table.name(),
-                source,
-            })?;
+            let rows = table
+                .copy_in(conn, CopyFormat::Csv, bytes)
+                .map_err(|source| LoadError::Database {
+                    table: table.name(),
+                    source,
+                })?;
             loaded.push((table.name(), rows));
         }
         for table in Table::ALL.map(Table::name) {
@@ -146,31 +147,6 @@ pub fn load(
         }
         Ok(loaded)
     })
-}
-
-/// `COPY <table> FROM STDIN (FORMAT csv, HEADER 1)` with `bytes` as the data.
-fn copy_csv(conn: &mut PgConnection, table: Table, bytes: &[u8]) -> QueryResult<usize> {
-    let data = |out: &mut dyn Write| {
-        out.write_all(bytes)
-            .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))
-    };
-    macro_rules! copy {
-        ($t:ident) => {
-            diesel::copy_from(schema::$t::table)
-                .from_raw_data(schema::$t::table, data)
-                .with_format(CopyFormat::Csv)
-                .with_header(CopyHeader::Set(true))
-                .execute(conn)
-        };
-    }
-    match table {
-        Table::Billing => copy!(billing_analytics),
-        Table::Campaign => copy!(campaign_analytics),
-        Table::SequenceStep => copy!(sequence_step_analytics),
-        Table::Lead => copy!(lead_analytics),
-        Table::Mailbox => copy!(mailbox_analytics),
-        Table::Warmup => copy!(warmup_analytics),
-    }
 }
 
 #[derive(QueryableByName)]

@@ -68,6 +68,43 @@ impl Table {
             Table::Warmup => &WARMUP,
         }
     }
+
+    /// `COPY <table> FROM STDIN` with `data`: CSV with its header line (as the fixtures
+    /// and exports are written), or PostgreSQL's binary format (as the seeder streams).
+    /// Returns the rows copied.
+    pub fn copy_in(
+        self,
+        conn: &mut diesel::PgConnection,
+        format: diesel::pg::CopyFormat,
+        data: &[u8],
+    ) -> diesel::QueryResult<usize> {
+        use diesel::pg::{CopyFormat, CopyHeader};
+        use diesel::prelude::*;
+        use std::io::Write;
+        macro_rules! copy {
+            ($t:ident) => {{
+                let query = diesel::copy_from(crate::schema::$t::table)
+                    .from_raw_data(crate::schema::$t::table, |out: &mut dyn Write| {
+                        out.write_all(data)
+                            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+                    })
+                    .with_format(format);
+                if matches!(format, CopyFormat::Csv) {
+                    query.with_header(CopyHeader::Set(true)).execute(conn)
+                } else {
+                    query.execute(conn)
+                }
+            }};
+        }
+        match self {
+            Self::Billing => copy!(billing_analytics),
+            Self::Campaign => copy!(campaign_analytics),
+            Self::SequenceStep => copy!(sequence_step_analytics),
+            Self::Lead => copy!(lead_analytics),
+            Self::Mailbox => copy!(mailbox_analytics),
+            Self::Warmup => copy!(warmup_analytics),
+        }
+    }
 }
 
 const BILLING: [&str; 12] = [

@@ -5,13 +5,12 @@
 //! `copy_from(…).from_raw_data(…)` in `BINARY` format: no text parsing on the server, and
 //! the ids fixed by the simulator are kept.
 
-use std::io::{self, Write};
+use std::io;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
-use schema::schema::*;
 use sim::columns::{visit_table, ColumnSink};
 use sim::ids::Table;
 use sim::Rows;
@@ -136,32 +135,10 @@ impl TenantBuffers {
             }
             sent[i] += self.tables[i].rows();
             let data = self.tables[i].finish();
-            copy(conn, table, &data)
+            table
+                .copy_in(conn, CopyFormat::Binary, &data)
                 .with_context(|| format!("COPY into {} failed", table.name()))?;
         }
         Ok(())
-    }
-}
-
-/// `COPY <table> FROM STDIN (FORMAT binary)` with `data`.
-fn copy(conn: &mut PgConnection, table: Table, data: &[u8]) -> QueryResult<usize> {
-    macro_rules! copy_into {
-        ($t:ident) => {
-            diesel::copy_from($t::table)
-                .from_raw_data($t::table, |w: &mut dyn Write| {
-                    w.write_all(data)
-                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-                })
-                .with_format(CopyFormat::Binary)
-                .execute(conn)
-        };
-    }
-    match table {
-        Table::Billing => copy_into!(billing_analytics),
-        Table::Campaign => copy_into!(campaign_analytics),
-        Table::SequenceStep => copy_into!(sequence_step_analytics),
-        Table::Lead => copy_into!(lead_analytics),
-        Table::Mailbox => copy_into!(mailbox_analytics),
-        Table::Warmup => copy_into!(warmup_analytics),
     }
 }
