@@ -226,14 +226,13 @@ fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<Resu
     }
     let mut conn = db.try_conn()?;
     let broken: Vec<String> = warehouse::audit::evaluate(&mut conn)?
-        .into_iter()
-        .filter(|(_, f)| f.count > 0)
-        .map(|(rule, f)| {
+        .violated()
+        .map(|f| {
             format!(
                 "{} ({} violations, e.g. {})",
-                rule.code(),
-                f.count,
-                f.keys.join(", ")
+                f.rule.code(),
+                f.violations,
+                f.examples.join(", ")
             )
         })
         .collect();

@@ -11,20 +11,55 @@ use crate::target::Target;
 /// Offending keys printed per rule.
 const SAMPLE: usize = 5;
 
-/// One rule's result.
-#[derive(Debug, QueryableByName)]
-pub struct Finding {
-    /// Violations.
+/// One rule's result, as the SQL returns it.
+#[derive(QueryableByName)]
+struct Row {
     #[diesel(sql_type = BigInt)]
-    pub count: i64,
-    /// A few offending keys, sorted.
+    count: i64,
     #[diesel(sql_type = Array<Text>)]
-    pub keys: Vec<String>,
+    keys: Vec<String>,
 }
 
-/// Evaluates every rule; returns `(rule, finding)` in catalog order.
-pub fn evaluate(conn: &mut PgConnection) -> Result<Vec<(RuleId, Finding)>> {
-    RuleId::ALL
+/// One rule's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: RuleId,
+    /// Rows or keys that break it; 0 when it holds.
+    pub violations: i64,
+    /// A few of the offending keys, sorted (`table#id`, or a logical key).
+    pub examples: Vec<String>,
+}
+
+impl Finding {
+    /// Whether the rule holds.
+    pub fn holds(&self) -> bool {
+        self.violations == 0
+    }
+}
+
+/// The audit of a warehouse: every rule of the catalog, in catalog order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// One finding per rule.
+    pub findings: Vec<Finding>,
+}
+
+impl AuditReport {
+    /// Whether every rule holds.
+    pub fn is_clean(&self) -> bool {
+        self.findings.iter().all(Finding::holds)
+    }
+
+    /// The rules that do not hold.
+    pub fn violated(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.holds())
+    }
+}
+
+/// Evaluates every rule of the catalog in SQL.
+pub fn evaluate(conn: &mut PgConnection) -> Result<AuditReport> {
+    let findings = RuleId::ALL
         .iter()
         .map(|&rule| {
             let sql = format!(
@@ -32,12 +67,17 @@ pub fn evaluate(conn: &mut PgConnection) -> Result<Vec<(RuleId, Finding)>> {
                  ARRAY(SELECT key FROM v ORDER BY key LIMIT {SAMPLE}) AS keys",
                 rule.sql()
             );
-            let finding = diesel::sql_query(sql)
-                .get_result::<Finding>(conn)
+            let row = diesel::sql_query(sql)
+                .get_result::<Row>(conn)
                 .map_err(|e| anyhow::anyhow!("rule {} could not be evaluated: {e}", rule.code()))?;
-            Ok((rule, finding))
+            Ok(Finding {
+                rule,
+                violations: row.count,
+                examples: row.keys,
+            })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(AuditReport { findings })
 }
 
 /// How `cargo xtask audit` prints its findings.
@@ -55,18 +95,19 @@ pub fn run(database_url: Option<&str>, format: Format) -> Result<()> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
     target.ensure_warehouse(&mut conn)?;
-    let findings = evaluate(&mut conn)?;
-    let broken = findings.iter().filter(|(_, f)| f.count > 0).count();
+    let report = evaluate(&mut conn)?;
+    let findings = &report.findings;
+    let broken = report.violated().count();
     match format {
         Format::Json => {
             let report: Vec<serde_json::Value> = findings
                 .iter()
-                .map(|(rule, f)| {
+                .map(|f| {
                     serde_json::json!({
-                        "rule": rule.code(),
-                        "statement": rule.statement(),
-                        "violations": f.count,
-                        "examples": f.keys,
+                        "rule": f.rule.code(),
+                        "statement": f.rule.statement(),
+                        "violations": f.violations,
+                        "examples": f.examples,
                     })
                 })
                 .collect();
@@ -74,16 +115,17 @@ pub fn run(database_url: Option<&str>, format: Format) -> Result<()> {
         }
         Format::Text => {
             println!("audit of {target}");
-            for (rule, f) in &findings {
-                if f.count == 0 {
+            for f in findings {
+                let rule = f.rule;
+                if f.holds() {
                     println!("  {:<4} ok    {}", rule.code(), rule.statement());
                 } else {
                     println!(
                         "  {:<4} FAIL  {} — {} violation(s), e.g. {}",
                         rule.code(),
                         rule.statement(),
-                        f.count,
-                        f.keys.join(", ")
+                        f.violations,
+                        f.examples.join(", ")
                     );
                 }
             }

@@ -6,7 +6,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`load`] | seed a profile (or a shard of one) into a database: fresh, resumed, or after a reset; the seed ledger |
-//! | [`audit`] | every rule of the catalog, evaluated in SQL |
+//! | [`audit`] | every rule of the catalog, evaluated in SQL, as a typed [`audit::AuditReport`] |
 //! | [`export`] | the rows a seed would write, as CSV files, without a database |
 //! | [`status`] | what the ledger says a warehouse holds, and whether it still does |
 //! | [`report`] | one self-contained HTML page of charts |
@@ -41,8 +41,8 @@
 //! assert_eq!(seeded.tenants, 36);
 //!
 //! let mut conn = PgConnection::establish(db.url())?;
-//! let findings = warehouse::audit::evaluate(&mut conn)?;
-//! assert!(findings.iter().all(|(_, finding)| finding.count == 0));
+//! let audit = warehouse::audit::evaluate(&mut conn)?;
+//! assert!(audit.is_clean(), "{:?}", audit.violated().collect::<Vec<_>>());
 //! # Ok(())
 //! # }
 //! ```

@@ -16,9 +16,8 @@ use schema::queries::{
     Funnel, Periods, Rates, Scope,
 };
 use sim::realism::BENCHMARKS;
-use sim::rules::RuleId;
 
-use crate::audit::{self, Finding};
+use crate::audit::{self, AuditReport};
 
 /// A warehouse, as the report draws it.
 pub struct Warehouse {
@@ -41,7 +40,7 @@ pub struct Warehouse {
     /// no query exposes the figure.
     pub benchmarks: Vec<Option<f64>>,
     /// The audit, in catalog order.
-    pub audit: Vec<(RuleId, Finding)>,
+    pub audit: AuditReport,
 }
 
 /// Weekdays in a month, on average: mailboxes send campaign mail on weekdays only.

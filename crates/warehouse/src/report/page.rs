@@ -186,16 +186,17 @@ pub fn render(w: &Warehouse, target: &str) -> Result<(String, usize)> {
     }
 
     html.push_str("<h2>7. The audit</h2><table><tr><th>rule</th><th>verdict</th><th>statement</th><th>violations</th></tr>");
-    for (rule, f) in &w.audit {
-        let (class, verdict) = if f.count == 0 {
+    for f in &w.audit.findings {
+        let rule = f.rule;
+        let (class, verdict) = if f.holds() {
             ("ok", "ok")
         } else {
             ("bad", "FAIL")
         };
-        let examples = if f.count == 0 {
+        let examples = if f.holds() {
             String::new()
         } else {
-            format!("{}, e.g. {}", f.count, escape(&f.keys.join(", ")))
+            format!("{}, e.g. {}", f.violations, escape(&f.examples.join(", ")))
         };
         let _ = write!(
             html,
