@@ -21,7 +21,7 @@ use anyhow::{ensure, Context, Result};
 
 use crate::generated::{self, File};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use testdb::ScratchDb;
+use warehouse::scratch::ScratchDb;
 
 /// The diesel_cli whose `print-schema` output is committed.
 pub const DIESEL_CLI_VERSION: &str = "2.3.14";
@@ -71,12 +71,12 @@ pub fn generate(migrations_dir: &Path, server_url: &str) -> Result<String> {
         .current_dir(&root)
         .output()
         .with_context(|| format!("running {}", diesel.display()))?;
-    let stderr = testdb::scrub(&String::from_utf8_lossy(&output.stderr), db.url());
+    let stderr = warehouse::secrets::scrub(&String::from_utf8_lossy(&output.stderr), db.url());
     ensure!(
         output.status.success(),
         "`diesel print-schema` failed ({}) on {}:\n{stderr}",
         output.status,
-        testdb::redact(db.url())
+        warehouse::secrets::redact(db.url())
     );
     String::from_utf8(output.stdout).context("`diesel print-schema` printed invalid UTF-8")
 }
@@ -95,7 +95,7 @@ fn server_url(root: &Path) -> String {
     std::env::var("DATABASE_URL")
         .ok()
         .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| testdb::DEFAULT_SERVER_URL.to_owned())
+        .unwrap_or_else(|| warehouse::scratch::DEFAULT_SERVER_URL.to_owned())
 }
 
 /// The pinned diesel_cli: `diesel` on `PATH` or in Cargo's bin directory, else installed
@@ -201,7 +201,7 @@ mod tests {
 
     /// This process's codegen scratch databases that still exist.
     fn leftover_scratch_databases() -> Vec<String> {
-        let mut conn = PgConnection::establish(&testdb::server_url()).unwrap();
+        let mut conn = PgConnection::establish(&warehouse::scratch::server_url()).unwrap();
         let names: Vec<String> =
             diesel::dsl::sql::<diesel::sql_types::Text>("SELECT datname::text FROM pg_database")
                 .load(&mut conn)
@@ -236,7 +236,7 @@ mod tests {
     fn unmodified_migrations_reproduce_the_committed_schema() {
         let _serial = lock();
         let copy = migrations_copy();
-        let generated = generate(copy.path(), &testdb::server_url()).unwrap();
+        let generated = generate(copy.path(), &warehouse::scratch::server_url()).unwrap();
         assert!(generated.starts_with("// @generated automatically by Diesel CLI."));
         assert_eq!(generated, committed());
     }
@@ -264,7 +264,7 @@ mod tests {
         sql.push_str("\nALTER TABLE billing_analytics ADD COLUMN extra INT;\n");
         fs::write(&up, sql).unwrap();
 
-        let generated = generate(copy.path(), &testdb::server_url()).unwrap();
+        let generated = generate(copy.path(), &warehouse::scratch::server_url()).unwrap();
         assert_ne!(generated, committed());
         assert!(generated.contains("extra -> Nullable<Int4>"), "{generated}");
         let schema = File {
@@ -290,7 +290,7 @@ mod tests {
         )
         .unwrap();
         fs::write(broken.join("down.sql"), "").unwrap();
-        let err = generate(copy.path(), &testdb::server_url()).unwrap_err();
+        let err = generate(copy.path(), &warehouse::scratch::server_url()).unwrap_err();
         assert!(format!("{err:#}").contains("no_such_table"), "{err:#}");
         assert_eq!(leftover_scratch_databases(), Vec::<String>::new());
     }

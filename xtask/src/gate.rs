@@ -21,7 +21,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestError, 
 use sim::profile::{Campaigns, Rates, Sending, Tenancy, Warmup};
 use sim::rules::{breakage, evaluate, RuleId};
 use sim::{Profile, Shard, Simulator};
-use testdb::ScratchDb;
+use warehouse::scratch::ScratchDb;
 
 use crate::codegen::workspace_root;
 use warehouse::target::Target;
@@ -221,7 +221,7 @@ fn seed_and_audit(profile_toml: &str, seed: u64, server: &Target) -> Result<Resu
     if !output.status.success() {
         return Ok(Err(anyhow!(
             "the seed failed: {}",
-            testdb::scrub(&String::from_utf8_lossy(&output.stderr), db.url()).trim()
+            warehouse::secrets::scrub(&String::from_utf8_lossy(&output.stderr), db.url()).trim()
         )));
     }
     let mut conn = db.try_conn()?;

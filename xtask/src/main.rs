@@ -8,8 +8,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use warehouse::{audit, export, load, report, status, world};
 
-mod bench;
-mod bench_queries;
 mod codegen;
 mod fixtures;
 mod gate;
@@ -95,7 +93,7 @@ enum Task {
         jobs: u32,
     },
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
-    BenchQueries(bench_queries::BenchQueriesArgs),
+    BenchQueries(bench::queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
     #[command(hide = true)]
     GenerateOnly {
@@ -131,15 +129,17 @@ fn main() -> ExitCode {
         Task::Fixtures { check } => fixtures::run(check),
         Task::Proptest(args) => gate::run(&args),
         Task::Report(args) => report::run(&args),
-        Task::BenchSim => bench::sim(),
+        Task::BenchSim => std::env::current_exe()
+            .map_err(Into::into)
+            .and_then(|exe| bench::generation::sim(&exe)),
         Task::BenchSeed {
             database_url,
             profile,
             scale,
             jobs,
-        } => bench::seed(database_url.as_deref(), &profile, scale, jobs),
-        Task::BenchQueries(args) => bench_queries::run(&args),
-        Task::GenerateOnly { world } => bench::generate_only(&world),
+        } => bench::load::seed(database_url.as_deref(), &profile, scale, jobs),
+        Task::BenchQueries(args) => bench::queries::run(&args),
+        Task::GenerateOnly { world } => bench::generation::generate_only(&world),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,7 @@ pub mod audit;
 pub mod export;
 pub mod load;
 pub mod report;
+pub mod scratch;
 pub mod secrets;
 pub mod status;
 pub mod target;

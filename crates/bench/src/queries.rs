@@ -30,7 +30,7 @@ use warehouse::world::WorldArgs;
 
 /// The migration whose indexes `--without-indexes` takes away.
 const INDEX_MIGRATION_DOWN: &str =
-    include_str!("../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql");
+    include_str!("../../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql");
 
 /// Options of `cargo xtask bench-queries`.
 #[derive(Debug, Clone, Args)]
