@@ -8,7 +8,7 @@
 //! `manifest.toml`, which records the profile, the seed, the rows per table and the
 //! content hash.
 //!
-//! Files are written, or checked with `--check`, by [`crate::generated::ensure`].
+//! Files are written, or checked with `--check`, by [`sourcegen::ensure`].
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -18,8 +18,8 @@ use sim::csv::{content_hash, write_table};
 use sim::ids::Table;
 use sim::{Profile, Shard, Simulator};
 
-use crate::codegen::workspace_root;
-use crate::generated::{self, File};
+use sourcegen::workspace_root;
+use sourcegen::File;
 
 /// The seed of the fixtures' world.
 pub const SEED: u64 = 9;
@@ -39,7 +39,7 @@ const REGENERATE: &str = "cargo xtask fixtures";
 /// Runs the task; `check` compares instead of writing.
 pub fn run(check: bool) -> Result<()> {
     let root = workspace_root();
-    generated::ensure(&root, &generate(&root)?, check, REGENERATE).with_context(|| {
+    sourcegen::ensure(&root, &generate(&root)?, check, REGENERATE).with_context(|| {
         format!("the fixtures are stale: {PROFILE} with seed {SEED} no longer generates them")
     })
 }
@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn the_committed_fixtures_are_up_to_date() {
         let root = workspace_root();
-        generated::ensure(&root, &generated(), true, REGENERATE).unwrap();
+        sourcegen::ensure(&root, &generated(), true, REGENERATE).unwrap();
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sim::rules::{breakage, evaluate, RuleId};
 use sim::{Profile, Shard, Simulator};
 use warehouse::scratch::ScratchDb;
 
-use crate::codegen::workspace_root;
+use sourcegen::workspace_root;
 use warehouse::target::Target;
 
 /// Where failures are kept, relative to the workspace root.

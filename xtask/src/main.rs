@@ -11,7 +11,6 @@ use warehouse::{audit, export, load, report, status, world};
 mod codegen;
 mod fixtures;
 mod gate;
-mod generated;
 
 /// Generation allocates a few short strings per row; mimalloc halves what glibc's
 /// allocator costs there (measured with `cargo xtask bench-sim`).

@@ -72,6 +72,7 @@ use diesel::pg::PgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub mod fixtures;
+pub mod keys;
 pub mod models;
 pub mod queries;
 #[allow(missing_docs)]

@@ -1,14 +1,18 @@
 //! Identifiers: the text keys of the operational entities and the numeric row ids.
 //!
 //! Text keys are hierarchical (`t00042-c2-cmp007-s3b`), so a key tells which tenant and
-//! company it belongs to, and are unique across the warehouse by construction. The one
-//! convention the audit relies on is the step key: `<campaign_id>-s<position>[variant]`,
-//! which is how rule E1 learns a campaign's number of step positions.
+//! company it belongs to, and are unique across the warehouse by construction. The
+//! conventions the audit and the queries parse (the step key, which is how rule E1 learns
+//! a campaign's number of step positions, and the mailbox domain) live in
+//! [`schema::keys`], each beside its SQL twin; they are re-exported here.
 //!
 //! Row ids are `tenant number × 10⁹ + ordinal within the tenant`, so they are fixed by the
 //! seed alone: the same whether a tenant is generated alone, in a shard or in a full run,
 //! and the same in a CSV export and in a seeded database.
 
+pub use schema::keys::{
+    mailbox_domain, step_id, step_position, MAILBOX_DOMAIN_SQL, STEP_POSITION_SQL,
+};
 pub use schema::Table;
 
 /// Highest tenant number: tenant keys have five digits.
@@ -31,26 +35,6 @@ pub fn company_id(tenant_id: &str, company_no: u32) -> String {
 pub fn campaign_id(company_id: &str, campaign_no: u32) -> String {
     format!("{company_id}-cmp{campaign_no:03}")
 }
-
-/// `…-cmp007-s3` for a plain step, `…-s3a` / `…-s3b` for the variants of an A/B step.
-pub fn step_id(campaign_id: &str, position: u32, variant: Option<u32>) -> String {
-    match variant {
-        None => format!("{campaign_id}-s{position}"),
-        Some(v) => format!("{campaign_id}-s{position}{}", char::from(b'a' + v as u8)),
-    }
-}
-
-/// The step position encoded in a step key, if it follows the convention.
-pub fn step_position(step_id: &str) -> Option<u32> {
-    let (_, tail) = step_id.rsplit_once("-s")?;
-    let digits = tail
-        .strip_suffix(|c: char| c.is_ascii_lowercase())
-        .unwrap_or(tail);
-    digits.parse().ok()
-}
-
-/// The SQL twin of [`step_position`], for the audit.
-pub const STEP_POSITION_SQL: &str = "substring(step_id from '-s([0-9]+)[a-z]?$')::int8";
 
 /// `t00042-c2-l000317`. Built by hand rather than with `format!`: it runs once per lead
 /// row, the hottest path of the simulator.
@@ -80,18 +64,6 @@ pub fn subscription_id(seed: u64, tenant_no: u32) -> String {
     format!("sub_{:016x}", mixed.wrapping_mul(0xD6E8_FEB8_6659_FD93))
 }
 
-/// The domain of a mailbox address: after the last `@`, case-folded (domains are
-/// case-insensitive). The SQL twin is [`MAILBOX_DOMAIN_SQL`].
-pub fn mailbox_domain(mailbox_id: &str) -> String {
-    mailbox_id
-        .rsplit_once('@')
-        .map_or("", |(_, d)| d)
-        .to_ascii_lowercase()
-}
-
-/// The SQL twin of [`mailbox_domain`].
-pub const MAILBOX_DOMAIN_SQL: &str = "lower(substring(mailbox_id from '[^@]*$'))";
-
 /// Hands out row ids for one tenant, one counter per table.
 #[derive(Debug, Clone)]
 pub struct RowIds {
@@ -120,19 +92,6 @@ impl RowIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn step_positions_parse_with_and_without_variant() {
-        assert_eq!(
-            step_position(&step_id("t00001-c1-cmp001", 3, None)),
-            Some(3)
-        );
-        assert_eq!(
-            step_position(&step_id("t00001-c1-cmp001", 4, Some(1))),
-            Some(4)
-        );
-        assert_eq!(step_position("no-position-here"), None);
-    }
 
     #[test]
     fn lead_ids_are_zero_padded_to_six_digits() {

@@ -71,7 +71,9 @@ const MAILBOX_HEALTH: &str = concat!(
     funnel_rates!(),
     " FROM (
     SELECT b.tenant_id, m.billing_id, b.period_start, m.company_id, m.mailbox_id,
-        split_part(m.mailbox_id, '@', 2) AS domain,
+        ",
+    crate::mailbox_domain_sql!("m.mailbox_id"),
+    " AS domain,
         m.health_score, m.current_volume, m.warmup_status, m.campaign_status,
         w.progress_percentage AS warmup_progress,
         COALESCE(w.sent, 0)::int8 AS warmup_sent,

@@ -1,9 +1,9 @@
 //! Step-level comparison, for A/B tests: the variants of each sequence step side by side.
 //!
-//! Step ids follow `<campaign_id>-s<position>[variant]`: `…-cmp007-s2` is the plain
-//! second step, `…-cmp007-s2a` and `…-cmp007-s2b` are the two variants of an A/B-tested
-//! second step. A step id that does not follow the convention is reported alone, with
-//! no position.
+//! Step ids follow the convention of [`crate::keys`] (`…-cmp007-s2` is the plain second
+//! step, `…-cmp007-s2a` and `…-cmp007-s2b` the two variants of an A/B-tested one), parsed
+//! here by its SQL twins. A step id that does not follow the convention is reported
+//! alone, with no position.
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -66,8 +66,12 @@ const STEP_VARIANTS: &str = concat!(
     funnel_rates!(),
     " FROM (
     SELECT b.tenant_id, s.campaign_id, s.step_id,
-        substring(s.step_id from '-s([0-9]+)[a-z]?$')::int4 AS position,
-        substring(s.step_id from '-s[0-9]+([a-z])$') AS variant,
+        ",
+    crate::step_position_sql!("s.step_id"),
+    "::int4 AS position,
+        ",
+    crate::step_variant_sql!("s.step_id"),
+    " AS variant,
         count(*) AS periods, ",
     funnel_sums!("s"),
     "
