@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
 use diesel::sql_types::{Text, Timestamptz};
 use schema::queries::explain::{self, PlanLine};
+use schema::queries::lead_engagement::LeadPage;
 use schema::queries::{
     billing_usage, campaign_performance, dashboard, lead_engagement, mailbox_health,
     step_comparison, Periods, Scope,
@@ -118,7 +119,10 @@ fn one_tenant_plans(
             ),
             (
                 "lead_engagement",
-                plan(conn, lead_engagement::lead_engagement_query(s)),
+                plan(
+                    conn,
+                    lead_engagement::lead_engagement_query(s, &LeadPage::first(50)),
+                ),
             ),
             (
                 "step_comparison",

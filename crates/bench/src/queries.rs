@@ -19,6 +19,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
 use schema::queries::explain::{self, PlanLine};
+use schema::queries::lead_engagement::LeadPage;
 use schema::queries::{
     billing_usage, campaign_performance, dashboard, lead_engagement, mailbox_health,
     step_comparison, tenant_growth, Periods, Scope,
@@ -57,6 +58,9 @@ pub struct BenchQueriesArgs {
     #[arg(long)]
     pub without_indexes: bool,
 }
+
+/// Rows of one `lead_engagement` page: what a screen of leads shows.
+const LEAD_PAGE: u32 = 50;
 
 /// A tenant picked for the benchmark.
 #[derive(Debug, QueryableByName)]
@@ -140,9 +144,9 @@ fn scoped_cases(scope: &Scope) -> Vec<Case> {
         ),
         case!(
             "lead_engagement",
-            scope,
-            |s| |c| lead_engagement::lead_engagement(c, s),
-            lead_engagement::lead_engagement_query(s)
+            (scope.clone(), LeadPage::first(LEAD_PAGE)),
+            |a| |c| lead_engagement::lead_engagement(c, &a.0, &a.1),
+            lead_engagement::lead_engagement_query(&a.0, &a.1)
         ),
         case!(
             "step_comparison",

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
 use super::{funnel_rates, funnel_sums, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
@@ -81,6 +81,69 @@ impl LeadEngagement {
     }
 }
 
+/// A page of [`lead_engagement`]: at most `limit` rows, starting after `after` (the
+/// [`LeadEngagement::cursor`] of the previous page's last row), or at the top.
+///
+/// Keyset paging, not `OFFSET`: a page costs the same wherever it starts, and rows do not
+/// shift between pages when a nightly batch adds mail to a lead on an earlier page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadPage {
+    /// Rows per page.
+    pub limit: u32,
+    /// Where the previous page ended.
+    pub after: Option<LeadCursor>,
+}
+
+impl LeadPage {
+    /// The most engaged `limit` leads.
+    pub fn first(limit: u32) -> Self {
+        Self { limit, after: None }
+    }
+
+    /// The `limit` leads after the last row of the previous page, or `None` when that page
+    /// was not full (there is nothing after it).
+    pub fn next(&self, previous: &[LeadEngagement]) -> Option<Self> {
+        let last = previous.last().filter(|_| previous.len() >= self.limit as usize)?;
+        Some(Self {
+            limit: self.limit,
+            after: Some(last.cursor()),
+        })
+    }
+}
+
+/// The position of one row in [`lead_engagement`]'s order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadCursor {
+    /// Its replies.
+    pub replied: i64,
+    /// Its clicks.
+    pub clicked_tracked: i64,
+    /// Its opens.
+    pub opened_tracked: i64,
+    /// Its tenant.
+    pub tenant_id: String,
+    /// Its lead.
+    pub lead_id: String,
+    /// Its campaign.
+    pub campaign_id: String,
+}
+
+impl LeadEngagement {
+    /// Where this row stands in the order, for [`LeadPage::next`].
+    pub fn cursor(&self) -> LeadCursor {
+        LeadCursor {
+            replied: self.funnel.replied,
+            clicked_tracked: self.funnel.clicked_tracked,
+            opened_tracked: self.funnel.opened_tracked,
+            tenant_id: self.tenant_id.clone(),
+            lead_id: self.lead_id.clone(),
+            campaign_id: self.campaign_id.clone(),
+        }
+    }
+}
+
+/// The order is `replied DESC, clicked DESC, opened DESC, keys ASC`, written with the
+/// counters negated so that one row comparison (`$4`–`$9`, the cursor) resumes it.
 const LEAD_ENGAGEMENT: &str = concat!(
     "SELECT f.*, ",
     funnel_rates!(),
@@ -98,21 +161,40 @@ const LEAD_ENGAGEMENT: &str = concat!(
     "
     GROUP BY b.tenant_id, l.lead_id, l.campaign_id
 ) AS f
-ORDER BY f.replied DESC, f.clicked_tracked DESC, f.opened_tracked DESC,
-    f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\""
+WHERE $4::int8 IS NULL
+    OR (-f.replied, -f.clicked_tracked, -f.opened_tracked,
+        f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\")
+     > (-$4::int8, -$5::int8, -$6::int8, $7::text COLLATE \"C\", $8::text COLLATE \"C\",
+        $9::text COLLATE \"C\")
+ORDER BY -f.replied, -f.clicked_tracked, -f.opened_tracked,
+    f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\"
+LIMIT $10"
 );
 
-/// Every lead × campaign mailed in `scope`, most engaged first: by replies, then clicks,
-/// then opens (then tenant, lead and campaign, for a stable order).
+/// One page of the leads × campaigns mailed in `scope`, most engaged first: by replies,
+/// then clicks, then opens (then tenant, lead and campaign, for a stable order). Walk
+/// the rest with [`LeadPage::next`].
 ///
-/// A whole warehouse holds millions of leads: scope the query to a tenant and a few
-/// periods.
-pub fn lead_engagement(conn: &mut PgConnection, scope: &Scope) -> QueryResult<Vec<LeadEngagement>> {
-    lead_engagement_query(scope).load(conn)
+/// A tenant holds up to hundreds of thousands of lead rows, so the rows come a page at
+/// a time; a page costs what the tenant's rows in `scope` cost to sum, whatever its size.
+pub fn lead_engagement(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    page: &LeadPage,
+) -> QueryResult<Vec<LeadEngagement>> {
+    lead_engagement_query(scope, page).load(conn)
 }
 
 /// [`lead_engagement`] as a query value for any connection, sync or async: loads
 /// [`LeadEngagement`] rows.
-pub fn lead_engagement_query(scope: &Scope) -> RawQuery<'_> {
+pub fn lead_engagement_query<'a>(scope: &'a Scope, page: &'a LeadPage) -> RawQuery<'a> {
+    let after = page.after.as_ref();
     scoped(LEAD_ENGAGEMENT, scope)
+        .bind::<Nullable<BigInt>, _>(after.map(|c| c.replied))
+        .bind::<Nullable<BigInt>, _>(after.map(|c| c.clicked_tracked))
+        .bind::<Nullable<BigInt>, _>(after.map(|c| c.opened_tracked))
+        .bind::<Nullable<Text>, _>(after.map(|c| c.tenant_id.as_str()))
+        .bind::<Nullable<Text>, _>(after.map(|c| c.lead_id.as_str()))
+        .bind::<Nullable<Text>, _>(after.map(|c| c.campaign_id.as_str()))
+        .bind::<BigInt, _>(i64::from(page.limit))
 }
