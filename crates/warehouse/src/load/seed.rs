@@ -121,6 +121,10 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         if pending.is_some() {
             eprintln!("every tenant is loaded: rebuilding the keys of the interrupted bulk load");
             bulk::rebuild_keys(&target, &mut conn, args.jobs as usize)?;
+            ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
+            if let Some(run) = ledger::unfinished(&mut conn, &world.fingerprint)? {
+                ledger::finish(&mut conn, run).map_err(db_step("recording the run"))?;
+            }
         }
         ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
         eprintln!(
