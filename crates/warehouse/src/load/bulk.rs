@@ -63,21 +63,31 @@ END $$;
 /// The trigger that refuses other sessions' writes while keys are missing.
 const GUARD: &str = "pm_seed_bulk_guard";
 
-/// Records the keys and indexes of the six tables present in the catalog (those recorded
-/// by an interrupted run stay as recorded), with what each is: a primary key or unique
-/// constraint, a plain or unique index, a foreign key.
-const RECORD: &str = "
-INSERT INTO pm_seed.bulk_keys (name, table_name, kind, definition)
-SELECT k.conname, c.relname, CASE k.contype WHEN 'f' THEN 'foreign' ELSE 'key' END,
-       format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.relname, k.conname, pg_get_constraintdef(k.oid))
+/// The keys and indexes of the six tables as the catalog defines them, with what each is:
+/// a primary key or unique constraint, a plain or unique index, a foreign key; and the
+/// statement that creates it.
+const CATALOG_KEYS: &str = "
+SELECT k.conname AS name, c.relname AS table_name, CASE k.contype WHEN 'f' THEN 'foreign' ELSE 'key' END AS kind,
+       format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.relname, k.conname, pg_get_constraintdef(k.oid)) AS definition,
+       k.convalidated AS present
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1) AND k.contype IN ('p', 'u', 'f')
 UNION ALL
-SELECT i.relname, c.relname, 'index', pg_get_indexdef(i.oid)
+SELECT i.relname, c.relname, 'index', pg_get_indexdef(i.oid), true
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid
 WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY($1)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
-ON CONFLICT (name) DO NOTHING";
+ORDER BY table_name, kind, name";
+
+/// Records the keys and indexes present in the catalog; those recorded by an interrupted
+/// run stay as recorded.
+fn record_sql() -> String {
+    format!(
+        "INSERT INTO pm_seed.bulk_keys (name, table_name, kind, definition) \
+         SELECT name, table_name, kind, definition FROM ({CATALOG_KEYS}) k \
+         ON CONFLICT (name) DO NOTHING"
+    )
+}
 
 /// The recorded keys the catalog lacks (or, for a foreign key, has not validated yet).
 const MISSING: &str = "
@@ -104,9 +114,32 @@ pub struct Key {
     /// The statement that creates it.
     #[diesel(sql_type = Text)]
     pub definition: String,
-    /// A foreign key added `NOT VALID` that awaits validation.
+    /// In [`missing`]: a foreign key added `NOT VALID` that awaits validation. In
+    /// [`catalog_keys`]: validated.
     #[diesel(sql_type = Bool)]
     pub present: bool,
+}
+
+impl Key {
+    /// The statement that drops it.
+    pub fn drop_statement(&self) -> String {
+        if self.kind == "index" {
+            format!("DROP INDEX IF EXISTS public.\"{}\"", self.name)
+        } else {
+            format!(
+                "ALTER TABLE public.\"{}\" DROP CONSTRAINT IF EXISTS \"{}\"",
+                self.table_name, self.name
+            )
+        }
+    }
+}
+
+/// Every key and index of the six tables as the catalog defines them now, sorted by
+/// table, kind and name: what the bulk path drops, and what it must leave behind.
+pub fn catalog_keys(conn: &mut PgConnection) -> QueryResult<Vec<Key>> {
+    diesel::sql_query(CATALOG_KEYS)
+        .bind::<Array<Text>, _>(names())
+        .load(conn)
 }
 
 fn names() -> Vec<&'static str> {
@@ -155,7 +188,7 @@ pub fn drop_keys(conn: &mut PgConnection) -> Result<()> {
     conn.transaction(|conn| -> Result<()> {
         super::ledger::lock(conn)?;
         conn.batch_execute(DDL)?;
-        diesel::sql_query(RECORD)
+        diesel::sql_query(record_sql())
             .bind::<Array<Text>, _>(names())
             .execute(conn)?;
         let mut present: Vec<Key> = diesel::sql_query(
@@ -166,12 +199,8 @@ pub fn drop_keys(conn: &mut PgConnection) -> Result<()> {
         present.sort_by_key(|k| (k.kind != "foreign", k.kind == "index"));
         let mut sql = String::new();
         for k in present {
-            let (table, name) = (&k.table_name, &k.name);
-            sql += &if k.kind == "index" {
-                format!("DROP INDEX IF EXISTS public.\"{name}\";\n")
-            } else {
-                format!("ALTER TABLE public.\"{table}\" DROP CONSTRAINT IF EXISTS \"{name}\";\n")
-            };
+            sql += &k.drop_statement();
+            sql += ";\n";
         }
         for table in names() {
             sql += &format!(
