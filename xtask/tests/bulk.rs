@@ -65,6 +65,23 @@ fn wait_for_no_sessions(db: &ScratchDb) {
     }
 }
 
+/// Starts the bulk seed of `db` holding one tenant's claim, and waits until every other
+/// tenant is loaded and the seed waits for that one. Dropping the connection releases it.
+fn seed_until_one_tenant_is_left(db: &ScratchDb) -> (PgConnection, Spawned) {
+    let claim = hold(
+        db,
+        &format!("SELECT pg_advisory_xact_lock({TENANT_CLASS}::int4, {HELD_TENANT}::int4)"),
+    );
+    let mut child = spawn_seed(db, &ARGS);
+    child.wait_until("the heap load waiting for the held tenant", || {
+        waiting(
+            db,
+            &format!("locktype = 'advisory' AND classid::int8 = {TENANT_CLASS} AND objid::int8 = {HELD_TENANT}"),
+        )
+    });
+    (claim, child)
+}
+
 /// While keys are missing: `status` and `audit` say so, naming `table` among others;
 /// other sessions cannot write.
 fn assert_keys_missing(db: &ScratchDb, table: &str) {
@@ -120,18 +137,7 @@ fn a_bulk_seed_killed_during_the_heap_load_completes_on_the_next_run() {
     let reference = reference();
     let migrated = catalog(&ScratchDb::migrated("bulk_heap_migrated"));
     let db = ScratchDb::new("bulk_heap_kill");
-    let claim = hold(
-        &db,
-        &format!("SELECT pg_advisory_xact_lock({TENANT_CLASS}::int4, {HELD_TENANT}::int4)"),
-    );
-    let mut child = spawn_seed(&db, &ARGS);
-    // Every other tenant is loaded; the seed waits for the held one.
-    child.wait_until("the heap load waiting for the held tenant", || {
-        waiting(
-            &db,
-            &format!("locktype = 'advisory' AND classid::int8 = {TENANT_CLASS} AND objid::int8 = {HELD_TENANT}"),
-        )
-    });
+    let (claim, child) = seed_until_one_tenant_is_left(&db);
     assert_keys_missing(&db, "lead_analytics");
     child.signal("KILL");
     assert!(!child.finish().output.status.success());
@@ -153,17 +159,7 @@ fn a_bulk_seed_killed_during_the_key_rebuild_completes_on_the_next_run() {
     let reference = reference();
     let migrated = catalog(&ScratchDb::migrated("bulk_keys_migrated"));
     let db = ScratchDb::new("bulk_keys_kill");
-    let claim = hold(
-        &db,
-        &format!("SELECT pg_advisory_xact_lock({TENANT_CLASS}::int4, {HELD_TENANT}::int4)"),
-    );
-    let mut child = spawn_seed(&db, &ARGS);
-    child.wait_until("the heap load waiting for the held tenant", || {
-        waiting(
-            &db,
-            &format!("locktype = 'advisory' AND classid::int8 = {TENANT_CLASS} AND objid::int8 = {HELD_TENANT}"),
-        )
-    });
+    let (claim, mut child) = seed_until_one_tenant_is_left(&db);
     // Once the heap is loaded, building lead_analytics' primary key waits for this.
     let share = hold(&db, "LOCK TABLE lead_analytics IN ACCESS SHARE MODE");
     drop(claim);
