@@ -38,7 +38,9 @@ fn interrupt_and_resume(signal: &str) -> ScratchDb {
         present.join(" "),
         "rows of incomplete tenants remain"
     );
-    assert_audit_clean(&db);
+    // An empty warehouse is loaded in bulk: until the rerun rebuilds the keys, the audit
+    // refuses to judge it.
+    audit(&db).failed(&["keys missing on", "run the same seed command to finish"]);
     // `status` counts what the interrupted run loaded, and once the rerun finishes it,
     // says so.
     let status = xtask(&["status", "--database-url", db.url()]).success();

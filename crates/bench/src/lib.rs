@@ -2,7 +2,8 @@
 //! a baseline measured in the same run, so that a ratio, not a machine, is what is compared:
 //!
 //! - [`generation`]: rows/s and peak memory of the simulator alone, on one thread;
-//! - [`load`]: `seed` against `psql \copy` of the same rows;
+//! - [`load`]: `seed` against `psql \copy` with keys in place and psql in pg_restore
+//!   order, on the same rows;
 //! - [`queries`]: p50 and p95 of every `schema::queries` function, with and without the
 //!   query indexes.
 

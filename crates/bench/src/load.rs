@@ -1,12 +1,27 @@
-//! `bench-seed`: `seed` into a fresh database against `psql \copy` of the same rows,
-//! exported as CSV, into another fresh database.
+//! `bench-seed`: the same rows loaded three ways, each into its own fresh database, in
+//! one run:
+//!
+//! - (a) `psql \copy` of the rows, exported as CSV, with every key and index in place;
+//! - (b) pg_restore order with psql: the keys and indexes dropped, the heap loaded by two
+//!   `psql \copy` streams side by side, then each table's keys and indexes built (two
+//!   streams side by side) and the foreign keys added;
+//! - (c) `seed`, into an empty database it creates and migrates itself (its bulk path).
+//!
+//! Each method is timed from a migrated (or absent, for the seed) database to a loaded one
+//! with every key: the ratios (b)/(c) and (a)/(c) say how the seeder compares with what
+//! PostgreSQL itself can ingest. The keys and indexes after (b) and (c) are compared with
+//! those of (a), i.e. the migrations'.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use diesel::connection::SimpleConnection;
+use diesel::PgConnection;
+use sim::ids::Table;
 
+use warehouse::load::bulk::{self, Key};
 use warehouse::load::{self, SeedArgs};
 use warehouse::scratch::ScratchDb;
 use warehouse::target::Target;
@@ -14,28 +29,25 @@ use warehouse::world::WorldArgs;
 
 use crate::peak_rss_mib;
 
+/// The parallel psql streams of (b), as in the measurement (`pg_restore -j 2`).
+const STREAMS: usize = 2;
+
 /// `bench-seed`.
 pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) -> Result<()> {
     let server = Target::resolve(database_url)?;
     let seeded = ScratchDb::create_on(server.secret_url(), "bench_seed")?;
     let copied = ScratchDb::create_on(server.secret_url(), "bench_copy")?;
-    compare(
-        &Target::parse(seeded.url())?,
-        &Target::parse(copied.url())?,
-        profile,
-        scale,
-        jobs,
-    )
-}
-
-fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u32) -> Result<()> {
+    let restored = ScratchDb::create_on(server.secret_url(), "bench_restore")?;
     let world = WorldArgs {
         profile: profile.to_owned(),
         seed: 1,
         scale,
         shard: sim::Shard::ALL,
     };
-    // (a) the seeder, into a database it creates and migrates itself.
+
+    // (c) first, so that the peak memory is the seeder's alone.
+    let seeded = Target::parse(seeded.url())?;
+    let started = Instant::now();
     let report = load::run(&SeedArgs {
         database_url: Some(seeded.secret_url().to_owned()),
         world: world.clone(),
@@ -43,56 +55,189 @@ fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u3
         reset: false,
         dry_run: false,
     })?;
+    let seed_secs = started.elapsed().as_secs_f64();
     let seed_peak = peak_rss_mib();
-    let seed_rate = report.total() as f64 / report.elapsed.as_secs_f64();
+    let rows = report.total() as f64;
 
-    // (b) psql \copy of the same rows, exported as CSV, into a freshly migrated database.
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
-    warehouse::export::run(&world, &dir)?;
-    let (mut conn, _) = copied.connect_or_create()?;
-    schema::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrating failed: {e}"))?;
-    drop(conn);
-    let script = dir.join("load.psql");
-    std::fs::write(&script, warehouse::export::psql_script(&dir))?;
-    let started = Instant::now();
-    psql(copied, &script)?;
-    let copy_secs = started.elapsed().as_secs_f64();
+    let per_table = warehouse::export::run(&world, &dir)?;
+    let copy_lines: Vec<String> = warehouse::export::psql_script(&dir)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let measured = (|| -> Result<(f64, f64)> {
+        let copied = Target::parse(copied.url())?;
+        let restored = Target::parse(restored.url())?;
+        let copy_secs = copy_with_keys(&copied, &dir, &copy_lines)?;
+        let restore_secs = restore_order(&restored, &dir, &copy_lines, &per_table)?;
+        let migrations = keys(&copied)?;
+        for (what, target) in [("seed", &seeded), ("pg_restore order", &restored)] {
+            let now = keys(target)?;
+            let equal = now == migrations;
+            println!(
+                "  keys and indexes after {what} equal the migrations': {}",
+                if equal { "yes" } else { "NO" }
+            );
+            if !equal {
+                bail!("after {what}, keys and indexes differ from the migrations': {now:?}");
+            }
+        }
+        Ok((copy_secs, restore_secs))
+    })();
     std::fs::remove_dir_all(&dir).ok();
-    let copy_rate = report.total() as f64 / copy_secs;
+    let (copy_secs, restore_secs) = measured?;
 
     println!(
-        "bench-seed: profile {profile}, {} rows, {jobs} loader connections",
-        report.total()
+        "bench-seed: profile {profile}, scale {scale}, {rows} rows, {jobs} loader connections"
+    );
+    let line = |label: &str, secs: f64| {
+        println!(
+            "  {label:<44} {secs:>8.2} s {:>10.0} rows/s  {:>5.2}x of \\copy",
+            rows / secs,
+            copy_secs / secs
+        );
+    };
+    line("(a) psql \\copy, every key in place", copy_secs);
+    line(
+        &format!("(b) pg_restore order, {STREAMS} psql streams"),
+        restore_secs,
+    );
+    line("(c) cargo xtask seed (bulk path)", seed_secs);
+    println!(
+        "  of (c): load {:.2} s, keys and indexes {:.2} s; peak memory {seed_peak:.1} MiB",
+        (report.elapsed - report.keys).as_secs_f64(),
+        report.keys.as_secs_f64()
     );
     println!(
-        "  (a) cargo xtask seed : {:>8.2} s  {:>10.0} rows/s  peak {:.1} MiB",
-        report.elapsed.as_secs_f64(),
-        seed_rate,
-        seed_peak
+        "  restore/seed (b)/(c): {:.2}  (goal >= 1.0)",
+        restore_secs / seed_secs
     );
-    println!(
-        "  (b) psql \\copy (CSV) : {:>8.2} s  {:>10.0} rows/s",
-        copy_secs, copy_rate
-    );
-    println!("  ratio (a)/(b)        : {:.2}x", seed_rate / copy_rate);
     Ok(())
 }
 
-/// Runs a psql script against `target`, stopping at the first error.
-pub fn psql(target: &Target, script: &Path) -> Result<()> {
+/// The keys and indexes of `target`'s six tables.
+fn keys(target: &Target) -> Result<Vec<(String, String, bool)>> {
+    let mut conn = target.connect()?;
+    Ok(bulk::catalog_keys(&mut conn)?
+        .into_iter()
+        .map(|k| (k.name, k.definition, k.present))
+        .collect())
+}
+
+fn migrated(target: &Target) -> Result<PgConnection> {
+    let (mut conn, _) = target.connect_or_create()?;
+    schema::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrating failed: {e}"))?;
+    Ok(conn)
+}
+
+/// (a): one psql, every table in foreign-key order, keys in place. Seconds.
+fn copy_with_keys(target: &Target, dir: &Path, copy_lines: &[String]) -> Result<f64> {
+    drop(migrated(target)?);
+    let script = dir.join("copy.psql");
+    std::fs::write(&script, copy_lines.join("\n"))?;
+    let started = Instant::now();
+    psql(target, &script)?.wait_ok(target)?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// (b): keys dropped, heap by [`STREAMS`] psql streams, keys and indexes per table by
+/// as many streams, then the foreign keys. Seconds.
+fn restore_order(
+    target: &Target,
+    dir: &Path,
+    copy_lines: &[String],
+    per_table: &[u64; 6],
+) -> Result<f64> {
+    let mut conn = migrated(target)?;
+    let keys = bulk::catalog_keys(&mut conn)?;
+    // Tables dealt to streams, largest first, each to the least loaded stream.
+    let mut order: Vec<usize> = (0..Table::ALL.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(per_table[i]));
+    let mut streams: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); STREAMS];
+    for i in order {
+        let lightest = streams.iter_mut().min_by_key(|(n, _)| *n).expect("streams");
+        lightest.0 += per_table[i];
+        lightest.1.push(i);
+    }
+    let statements = |i: usize, kind: &dyn Fn(&Key) -> bool| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.table_name == Table::ALL[i].name() && kind(k))
+            .map(|k| format!("{};", k.definition))
+            .collect()
+    };
+    let started = Instant::now();
+    let mut drops: Vec<&Key> = keys.iter().collect();
+    drops.sort_by_key(|k| (k.kind != "foreign", k.kind == "index"));
+    let drops: Vec<String> = drops.iter().map(|k| k.drop_statement()).collect();
+    conn.batch_execute(&drops.join(";\n"))?;
+    let heap: Vec<Vec<String>> = streams
+        .iter()
+        .map(|(_, tables)| tables.iter().map(|&i| copy_lines[i].clone()).collect())
+        .collect();
+    side_by_side(target, dir, "heap", &heap)?;
+    let own: Vec<Vec<String>> = streams
+        .iter()
+        .map(|(_, tables)| {
+            tables
+                .iter()
+                .flat_map(|&i| {
+                    let mut s = statements(i, &|k| k.kind == "key");
+                    s.extend(statements(i, &|k| k.kind == "index"));
+                    s
+                })
+                .collect()
+        })
+        .collect();
+    side_by_side(target, dir, "keys", &own)?;
+    let foreign: Vec<String> = (0..Table::ALL.len())
+        .flat_map(|i| statements(i, &|k| k.kind == "foreign"))
+        .collect();
+    side_by_side(target, dir, "foreign", &[foreign])?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Runs one psql per script at once, and waits for all of them.
+fn side_by_side(target: &Target, dir: &Path, label: &str, scripts: &[Vec<String>]) -> Result<()> {
+    let running: Vec<Running> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, lines)| {
+            let script = dir.join(format!("{label}_{i}.psql"));
+            std::fs::write(&script, lines.join("\n"))?;
+            psql(target, &script)
+        })
+        .collect::<Result<_>>()?;
+    for r in running {
+        r.wait_ok(target)?;
+    }
+    Ok(())
+}
+
+/// A psql process.
+pub struct Running(Child);
+
+impl Running {
+    /// Waits for it; fails unless it succeeded.
+    pub fn wait_ok(mut self, target: &Target) -> Result<()> {
+        if !self.0.wait()?.success() {
+            bail!("psql failed on {target}");
+        }
+        Ok(())
+    }
+}
+
+/// Starts a psql script against `target`, stopping at the first error.
+pub fn psql(target: &Target, script: &Path) -> Result<Running> {
     // The password goes through the environment: arguments are visible to `ps`.
     let (url, password) = target.split_password();
     let mut psql = Command::new("psql");
     if let Some(password) = password {
         psql.env("PGPASSWORD", password);
     }
-    let status = psql
+    let child = psql
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url, "-f"])
         .arg(script)
-        .status()
+        .spawn()
         .context("cannot run psql")?;
-    if !status.success() {
-        bail!("psql failed on {target}");
-    }
-    Ok(())
+    Ok(Running(child))
 }

@@ -1,11 +1,11 @@
 //! `cargo xtask status`: what the seed ledger says the warehouse holds, and with
 //! `--verify`, whether the six tables still match the ledger's per-tenant checksums (rows,
-//! ids and emails sent of each table).
+//! ids and emails sent of each table). Both say when a bulk load left keys missing.
 
 use anyhow::{bail, Result};
 use sim::ids::Table;
 
-use crate::load::ledger;
+use crate::load::{bulk, ledger};
 use crate::target::{db_step, Target};
 
 /// Prints the recorded seed runs and the six tables' row counts; with `verify`, compares
@@ -31,6 +31,10 @@ pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
             r.rows.iter().sum::<i64>()
         );
     }
+    let keys = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
+    if let Some(warning) = &keys {
+        println!("{warning}");
+    }
     let counts = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
     for (t, n) in Table::ALL.iter().zip(counts) {
         println!("  {:<26} {:>12} rows", t.name(), n);
@@ -42,6 +46,9 @@ pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
                 "the six tables differ from the seed ledger: {mismatch}; \
                  `cargo xtask seed --reset` empties them and seeds anew"
             );
+        }
+        if let Some(warning) = keys {
+            bail!("{warning}");
         }
         println!(
             "verified: every tenant's rows, ids and emails sent, table by table, match the seed ledger"

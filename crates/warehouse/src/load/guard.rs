@@ -64,6 +64,17 @@ pub fn share_warehouse(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// Takes the warehouse lock exclusively as well, if no other session holds it (this
+/// session's shared hold does not count): for a bulk load, which must be the only run
+/// until its keys are rebuilt. `false`: another run shares the warehouse.
+pub fn take_alone(conn: &mut PgConnection) -> QueryResult<bool> {
+    Ok(
+        diesel::sql_query(format!("SELECT pg_try_advisory_lock({WAREHOUSE_KEY}) AS flag"))
+            .get_result::<Flag>(conn)?
+            .flag,
+    )
+}
+
 /// `profile P, seed S` of an unfinished recorded run (of another fingerprint than
 /// `except`) whose session holds the warehouse lock, if there is one.
 pub fn running_seed(conn: &mut PgConnection, except: Option<&str>) -> QueryResult<Option<String>> {

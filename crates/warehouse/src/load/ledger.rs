@@ -311,6 +311,22 @@ pub fn finish(conn: &mut PgConnection, run: i64) -> QueryResult<()> {
     })
 }
 
+/// The latest unfinished run of `fingerprint`: a bulk load killed while it rebuilt the
+/// keys, once the next run has rebuilt them, is finished with it.
+pub fn unfinished(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        id: Option<i64>,
+    }
+    Ok(diesel::sql_query(
+        "SELECT max(id) AS id FROM pm_seed.runs WHERE fingerprint = $1 AND finished_at IS NULL",
+    )
+    .bind::<Text, _>(fingerprint)
+    .get_result::<Id>(conn)?
+    .id)
+}
+
 /// Moves each table's identity sequence past the largest id, so that rows inserted later
 /// by services get fresh ids. Idempotent: also run by a seed that finds nothing to do,
 /// in case the run that loaded the last tenant was killed before it finished.

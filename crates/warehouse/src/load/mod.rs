@@ -5,8 +5,9 @@
 //! them period by period and stream them over COPY: while one generates, the others'
 //! server backends load, so generation and loading overlap and the server runs several
 //! COPY streams at once. Each loader holds a few MiB of encoded rows at most, whatever
-//! the scale.
+//! the scale. An empty warehouse is loaded in bulk, its keys built afterwards ([`bulk`]).
 
+pub mod bulk;
 pub mod checksum;
 pub mod copy;
 mod guard;

@@ -4,15 +4,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use sim::ids::Table;
+use sim::Shard;
 
 use super::checksum::Checksum;
 use super::copy::TenantBuffers;
-use super::{guard, ledger};
+use super::{bulk, guard, ledger};
 use crate::target::{db_step, Target};
 use crate::world::{World, WorldArgs};
 
@@ -56,6 +57,9 @@ pub struct SeedReport {
     pub busy: Vec<u32>,
     /// Tenants another run of the same seed loaded.
     pub by_other: usize,
+    /// Of `elapsed`, the time the bulk path spent building keys and indexes (zero on the
+    /// transactional path).
+    pub keys: Duration,
 }
 
 impl SeedReport {
@@ -80,6 +84,8 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     }
     // Held until the process ends: shared by the runs of one seed, exclusive for a reset.
     guard::lock_warehouse(&mut conn, args.reset).map_err(db_step("locking the warehouse"))?;
+    // This connection may empty tables whose keys an interrupted bulk load left missing.
+    diesel::sql_query(bulk::BYPASS).execute(&mut conn)?;
     migrate(&mut conn)?;
     if args.reset {
         let removed = ledger::reset(&mut conn).map_err(db_step("resetting the warehouse"))?;
@@ -93,6 +99,10 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             removed.iter().sum::<i64>(),
             listed.join(", ")
         );
+    }
+    let pending = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
+    if let (Some(warning), false) = (&pending, world.shard == Shard::ALL) {
+        bail!("{warning} (the whole seed, without --shard)");
     }
     let (done, run_id) =
         ledger::begin(&mut conn, &world).map_err(db_step("checking the ledger"))?;
@@ -108,6 +118,14 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         .collect();
     let already = world.sim.tenants(world.shard).count() - todo.len();
     let Some(run_id) = run_id else {
+        if pending.is_some() {
+            eprintln!("every tenant is loaded: rebuilding the keys of the interrupted bulk load");
+            bulk::rebuild_keys(&target, &mut conn, args.jobs as usize)?;
+            ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
+            if let Some(run) = ledger::unfinished(&mut conn, &world.fingerprint)? {
+                ledger::finish(&mut conn, run).map_err(db_step("recording the run"))?;
+            }
+        }
         ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
         eprintln!(
             "nothing to do: {} already holds this seed's {already} tenants of shard {} (profile {}, seed {})",
@@ -124,11 +142,24 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             todo.len()
         );
     }
+    // The bulk path: the whole seed into empty tables (or finishing one that did), with
+    // no other run of it sharing the warehouse; otherwise tenant by tenant, keys in place.
+    let bulk = world.shard == Shard::ALL
+        && (pending.is_some() || done.is_empty())
+        && guard::take_alone(&mut conn).map_err(db_step("locking the warehouse"))?;
+    if pending.is_some() && !bulk {
+        bail!("another run of this seed is running: wait for it to finish, then run again");
+    }
+    if bulk {
+        bulk::drop_keys(&mut conn)?;
+        eprintln!("bulk load: keys dropped, loading the heap");
+    }
     let loader = Loader {
         target: &target,
         world: &world,
         run: run_id,
         jobs: args.jobs as usize,
+        bulk,
     };
     let mut report = loader.load(&todo, false)?;
     if !report.busy.is_empty() {
@@ -143,6 +174,12 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             *total += n;
         }
         report.elapsed += waited.elapsed;
+    }
+    if bulk {
+        let started = Instant::now();
+        bulk::rebuild_keys(&target, &mut conn, args.jobs as usize)?;
+        report.keys = started.elapsed();
+        report.elapsed += report.keys;
     }
     ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
     ledger::finish(&mut conn, run_id).map_err(db_step("recording the run"))?;
@@ -174,6 +211,8 @@ struct Loader<'a> {
     world: &'a World,
     run: i64,
     jobs: usize,
+    /// Loading into tables without keys: the write guard lets these connections through.
+    bulk: bool,
 }
 
 /// What became of one tenant.
@@ -213,6 +252,9 @@ impl Loader<'_> {
                         // tenants again; not waiting for each WAL flush keeps small tenants
                         // cheap.
                         diesel::sql_query("SET synchronous_commit = off").execute(&mut conn)?;
+                        if self.bulk {
+                            diesel::sql_query(bulk::BYPASS).execute(&mut conn)?;
+                        }
                         while first_error.lock().expect("error lock").is_none() {
                             let Some(&no) = todo.get(next.fetch_add(1, Ordering::Relaxed)) else {
                                 return Ok(());
@@ -254,6 +296,7 @@ impl Loader<'_> {
             elapsed: started.elapsed(),
             busy,
             by_other,
+            keys: Duration::ZERO,
         })
     }
 
@@ -354,4 +397,10 @@ fn print_summary(report: &SeedReport) {
         secs,
         report.total() as f64 / secs
     );
+    if !report.keys.is_zero() {
+        println!(
+            "bulk load: keys and indexes built in {:.2} s of it",
+            report.keys.as_secs_f64()
+        );
+    }
 }
