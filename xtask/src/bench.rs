@@ -119,7 +119,7 @@ fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u3
 
     // (b) psql \copy of the same rows, exported as CSV, into a freshly migrated database.
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
-    warehouse::export::run(&world, &dir)?;
+    warehouse::export::run(&world, &dir, jobs)?;
     let (mut conn, _) = copied.connect_or_create()?;
     schema::run_migrations(&mut conn).map_err(|e| anyhow::anyhow!("migrating failed: {e}"))?;
     drop(conn);
