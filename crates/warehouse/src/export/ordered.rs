@@ -21,6 +21,20 @@ struct Progress {
     stop: bool,
 }
 
+/// Stops the run if the thread holding it panics. A worker's item would never come, and
+/// the consumer would stop taking: either way the others would wait for the window to
+/// move forever. Once they are released, the scope re-raises the panic.
+struct StopOnPanic<'a>(&'a Mutex<Progress>, &'a Condvar);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+            self.1.notify_all();
+        }
+    }
+}
+
 /// Makes items `0..count` with `make` on `jobs` threads and hands each to `take` on the
 /// calling thread, in order of index. An item is started only when it is fewer than
 /// `window` items ahead of the next one `take` is waiting for, so at most `window` made
@@ -45,28 +59,33 @@ pub fn in_order<T: Send>(
         for _ in 0..jobs.min(count) {
             let done = done.clone();
             let (next, progress, moved, make) = (&next, &progress, &moved, &make);
-            scope.spawn(move || loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= count {
-                    return;
-                }
-                // Never a deadlock: every index below `index` was claimed before it, and
-                // the one `take` waits for was claimed inside the window, so it is being
-                // made, not waiting here.
-                let mut state = progress.lock().expect("progress lock");
-                while !state.stop && index >= state.taken + window {
-                    state = moved.wait(state).expect("progress lock");
-                }
-                if state.stop {
-                    return;
-                }
-                drop(state);
-                if done.send((index, make(index))).is_err() {
-                    return;
+            scope.spawn(move || {
+                let _stop = StopOnPanic(progress, moved);
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count {
+                        return;
+                    }
+                    // Never a deadlock: every index below `index` was claimed before it, and
+                    // the one `take` waits for was claimed inside the window, so it is being
+                    // made, not waiting here.
+                    let mut state = progress.lock().expect("progress lock");
+                    while !state.stop && index >= state.taken + window {
+                        state = moved.wait(state).expect("progress lock");
+                    }
+                    if state.stop {
+                        return;
+                    }
+                    drop(state);
+                    if done.send((index, make(index))).is_err() {
+                        return;
+                    }
                 }
             });
         }
         drop(done);
+        // A panic of `take` must release the workers too, or the scope would wait for them.
+        let _stop = StopOnPanic(&progress, &moved);
         let result = (|| -> Result<()> {
             let mut early = BTreeMap::new();
             for taken in 0..count {
@@ -174,6 +193,36 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.to_string(), "cannot take 5");
+    }
+
+    /// Whether `run` panicked; fails the test if it has not returned within a minute.
+    fn panicked(run: impl FnOnce() -> Result<()> + Send + 'static) -> bool {
+        let (done, outcome) = mpsc::channel();
+        std::thread::spawn(move || {
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            done.send(run.is_err()).ok();
+        });
+        outcome
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("in_order hung after a panic")
+    }
+
+    /// A panic in a worker or in the consumer reaches the caller; the other workers,
+    /// waiting for the window to move, are released rather than left hanging.
+    #[test]
+    fn a_panic_ends_the_run_instead_of_hanging() {
+        let make_panics = |i| {
+            assert_ne!(i, 2, "make panics");
+            Ok(i)
+        };
+        assert!(panicked(move || in_order(100, 2, 2, make_panics, |_| Ok(
+            ()
+        ))));
+        let take_panics = |i| {
+            assert_ne!(i, 2, "take panics");
+            Ok(())
+        };
+        assert!(panicked(move || in_order(100, 2, 2, Ok, take_panics)));
     }
 
     #[test]
