@@ -34,6 +34,7 @@ pub fn run(profile: &str, scale: f64, jobs: u32, rounds: u32) -> Result<()> {
         shard: sim::Shard::ALL,
     };
     let base = std::env::temp_dir().join(format!("pm_bench_export_{}", std::process::id()));
+    std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
     let result = compare(&world, &base, jobs, rounds);
     std::fs::remove_dir_all(&base).ok();
     let [one, many] = result?;
