@@ -54,6 +54,10 @@ enum Task {
         out: PathBuf,
         #[command(flatten)]
         world: world::WorldArgs,
+        /// Threads generating tenants side by side; default: one per core. The files are
+        /// the same bytes whatever the number.
+        #[arg(long, default_value_t = load::default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: u32,
     },
     /// Regenerate `crates/schema/src/schema.rs` (from `migrations/`, with the pinned
     /// diesel_cli) and `docs/rules.md` (from the rule catalog).
@@ -91,6 +95,21 @@ enum Task {
         #[arg(long, default_value_t = load::default_jobs())]
         jobs: u32,
     },
+    /// Measure export: MB/s of `export` on one thread against `--jobs` threads, same rows.
+    BenchExport {
+        /// Profile to export.
+        #[arg(long, default_value = "staging")]
+        profile: String,
+        /// Scale of the profile.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Threads of the parallel export (default: one per core).
+        #[arg(long, default_value_t = load::default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: u32,
+        /// Exports of each kind, alternating; the medians are compared.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+        rounds: u32,
+    },
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench::queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
@@ -113,7 +132,7 @@ fn main() -> ExitCode {
             database_url,
             verify,
         } => status::run(database_url.as_deref(), verify),
-        Task::Export { out, world } => export::run(&world, &out).map(|rows| {
+        Task::Export { out, world, jobs } => export::run(&world, &out, jobs).map(|rows| {
             println!(
                 "wrote {} rows to {}",
                 rows.iter().sum::<u64>(),
@@ -137,6 +156,12 @@ fn main() -> ExitCode {
             scale,
             jobs,
         } => bench::load::seed(database_url.as_deref(), &profile, scale, jobs),
+        Task::BenchExport {
+            profile,
+            scale,
+            jobs,
+            rounds,
+        } => bench::export::run(&profile, scale, jobs, rounds),
         Task::BenchQueries(args) => bench::queries::run(&args),
         Task::GenerateOnly { world } => bench::generation::generate_only(&world),
     };

@@ -1,12 +1,14 @@
 //! Benchmarks of the warehouse, for `cargo xtask bench-*`. Each prints its figures next to
 //! a baseline measured in the same run, so that a ratio, not a machine, is what is compared:
 //!
+//! - [`export`]: export MB/s on one thread against several;
 //! - [`generation`]: rows/s and peak memory of the simulator alone, on one thread;
 //! - [`load`]: `seed` against `psql \copy` with keys in place and psql in pg_restore
 //!   order, on the same rows;
 //! - [`queries`]: p50 and p95 of every `schema::queries` function, with and without the
 //!   query indexes.
 
+pub mod export;
 pub mod generation;
 pub mod load;
 pub mod queries;

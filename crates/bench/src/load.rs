@@ -60,7 +60,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
     let rows = report.total() as f64;
 
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
-    let per_table = warehouse::export::run(&world, &dir)?;
+    let per_table = warehouse::export::run(&world, &dir, jobs)?;
     let copy_lines: Vec<String> = warehouse::export::psql_script(&dir)
         .lines()
         .map(str::to_owned)

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`load`] | seed a profile (or a shard of one) into a database: fresh, resumed, or after a reset; the seed ledger |
 //! | [`audit`] | every rule of the catalog, evaluated in SQL, as a typed [`audit::AuditReport`] |
-//! | [`export`] | the rows a seed would write, as CSV files, without a database |
+//! | [`export`] | the rows a seed would write, as CSV files, without a database; tenants generated on every core, the same bytes as one thread |
 //! | [`status`] | what the ledger says a warehouse holds, and whether it still does |
 //! | [`report`] | one self-contained HTML page of charts |
 //! | [`target`] | which database, connections with errors that say what to do |

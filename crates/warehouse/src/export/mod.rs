@@ -7,10 +7,14 @@
 //! mix; what a killed export leaves (the staging directory) is removed by the next one.
 //! Two exports to the same directory at once would share that staging directory, so an
 //! export holds a lock file beside it for its whole run and a second one is refused.
+//!
+//! Tenants are generated on every core (`--jobs`) and written in tenant order (see
+//! `export::ordered`): the files are byte-identical to a one-thread export.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
 use rustix::fs::{flock, renameat_with, FlockOperation, RenameFlags, CWD};
@@ -19,8 +23,14 @@ use sim::ids::Table;
 
 use crate::world::WorldArgs;
 
-/// Writes `<table>.csv` for the six tables into `out`; returns rows per table.
-pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
+mod ordered;
+
+/// Writes `<table>.csv` for the six tables into `out`, generating tenants on `jobs`
+/// threads (the files are the same bytes for any number); returns rows per table.
+pub fn run(world: &WorldArgs, out: &Path, jobs: u32) -> Result<[u64; 6]> {
+    if jobs == 0 {
+        bail!("invalid --jobs 0: it must be at least 1");
+    }
     let world = world.resolve()?;
     let out =
         std::path::absolute(out).with_context(|| format!("invalid --out {}", out.display()))?;
@@ -36,7 +46,7 @@ pub fn run(world: &WorldArgs, out: &Path) -> Result<[u64; 6]> {
             .with_context(|| format!("cannot remove the leftover {}", staging.display()))?;
     }
     fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
-    let rows = write_files(&world, &staging)?;
+    let rows = write_files(&world, &staging, jobs as usize)?;
     File::open(&staging)?.sync_all()?;
     if out.exists() {
         renameat_with(CWD, &staging, CWD, &out, RenameFlags::EXCHANGE)
@@ -117,33 +127,74 @@ fn check_target(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes and syncs the six CSV files into `dir`.
-fn write_files(world: &crate::world::World, dir: &Path) -> Result<[u64; 6]> {
+/// One tenant's rows as CSV lines, a buffer per table.
+#[derive(Default)]
+struct TenantCsv {
+    tables: [Vec<u8>; 6],
+    rows: [u64; 6],
+}
+
+/// Writes and syncs the six CSV files into `dir`. `jobs` threads generate and encode
+/// whole tenants side by side; this thread appends each tenant's lines to the files in
+/// tenant order, so the files are the same bytes whatever `jobs` is. At most two tenants
+/// per thread are held at once (encoded or being encoded), so memory is bounded by the
+/// largest tenants, not by the size of the world; their buffers are reused.
+fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[u64; 6]> {
+    let paths = Table::ALL.map(|t| file(dir, t));
     let mut files: Vec<BufWriter<File>> = Table::ALL
         .iter()
-        .map(|&t| -> Result<BufWriter<File>> {
-            let path = file(dir, t);
+        .zip(&paths)
+        .map(|(&t, path)| -> Result<BufWriter<File>> {
             let mut w = BufWriter::with_capacity(
                 1 << 20,
-                File::create(&path).with_context(|| format!("cannot write {}", path.display()))?,
+                File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
             );
-            writeln!(w, "{}", t.columns().join(","))?;
+            writeln!(w, "{}", t.columns().join(","))
+                .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(w)
         })
         .collect::<Result<_>>()?;
+    let tenants: Vec<u32> = world.sim.tenants(world.shard).collect();
+    let spare: Mutex<Vec<TenantCsv>> = Mutex::default();
     let mut rows = [0u64; 6];
-    for no in world.sim.tenants(world.shard) {
-        for period in world.sim.tenant(no) {
-            for (i, t) in Table::ALL.into_iter().enumerate() {
-                write_table(&period, t, false, &mut files[i])?;
-                rows[i] += period.count(t) as u64;
+    ordered::in_order(
+        tenants.len(),
+        jobs,
+        2 * jobs,
+        |i| {
+            let reused = spare.lock().expect("spare lock").pop();
+            encode(world, tenants[i], reused.unwrap_or_default())
+        },
+        |mut csv| {
+            for (i, file) in files.iter_mut().enumerate() {
+                file.write_all(&csv.tables[i])
+                    .with_context(|| format!("cannot write {}", paths[i].display()))?;
+                rows[i] += csv.rows[i];
+                csv.tables[i].clear();
             }
-        }
-    }
-    for file in files {
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            spare.lock().expect("spare lock").push(csv);
+            Ok(())
+        },
+    )?;
+    for (file, path) in files.into_iter().zip(&paths) {
+        file.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(rows)
+}
+
+/// Tenant `no`'s rows as CSV, into `csv`'s (emptied) buffers.
+fn encode(world: &crate::world::World, no: u32, mut csv: TenantCsv) -> Result<TenantCsv> {
+    csv.rows = [0; 6];
+    for period in world.sim.tenant(no) {
+        for (i, t) in Table::ALL.into_iter().enumerate() {
+            write_table(&period, t, false, &mut csv.tables[i])?;
+            csv.rows[i] += period.count(t) as u64;
+        }
+    }
+    Ok(csv)
 }
 
 fn file(dir: &Path, table: Table) -> PathBuf {
@@ -160,4 +211,23 @@ pub fn psql_script(dir: &Path) -> String {
             format!("\\copy {} FROM '{path}' CSV HEADER\n", t.name())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_jobs_is_refused_before_anything_is_written() {
+        let out = std::env::temp_dir().join(format!("pm_export_zero_jobs_{}", std::process::id()));
+        let world = WorldArgs {
+            profile: "dev".into(),
+            seed: 1,
+            scale: 1.0,
+            shard: sim::Shard::ALL,
+        };
+        let err = run(&world, &out, 0).unwrap_err();
+        assert!(err.to_string().contains("--jobs"), "{err}");
+        assert!(!out.exists(), "{} was created", out.display());
+    }
 }
