@@ -117,14 +117,13 @@ impl RuleId {
     /// the offending logical key.
     pub fn sql(self) -> String {
         use RuleId::*;
-        let each = |f: &dyn Fn(&str) -> String| {
+        let each = |f: &dyn Fn(Table) -> String| {
             Table::ACTIVITY
                 .iter()
-                .map(|t| f(t.name()))
+                .map(|&t| f(t))
                 .collect::<Vec<_>>()
                 .join("\nUNION ALL\n")
         };
-        let key = |t: &str| format!("'{t}#' || t.id");
         let sums = |cols_from: &str| {
             Counters::NAMES
                 .iter()
@@ -146,31 +145,15 @@ impl RuleId {
                 right.join(", ")
             )
         };
-        let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
+        let valid_billing = VALID_BILLING;
         match self {
-            A1 => each(&|t| {
-                let ok: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
-                format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
-            }),
-            A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered::int8 + t.bounced > t.sent", key(t))),
-            A3 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.opened_tracked > t.delivered", key(t))),
-            A4 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.clicked_tracked > t.opened_tracked", key(t))),
-            A5 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t WHERE t.replied > t.delivered OR t.unsubscribed > t.delivered OR t.spam_complaints > t.delivered",
-                key(t)
-            )),
+            A1 | A2 | A3 | A4 | A5 | A7 | A8 | C1 => each(&|t| self.row_part(t).expect("a per-row rule")),
             A6 => [
                 "SELECT 'mailbox_analytics#' || id AS key FROM mailbox_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(current_volume >= 0, false))",
                 "SELECT 'warmup_analytics#' || id FROM warmup_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(progress_percentage BETWEEN 0 AND 100, false))",
                 "SELECT 'campaign_analytics#' || id FROM campaign_analytics WHERE NOT coalesce(completed_leads >= 0, false)",
             ]
             .join("\nUNION ALL\n"),
-            A7 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.billing_id IS NULL", key(t))),
-            A8 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
-                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + interval '24 hours', false)",
-                key(t)
-            )),
             B1 => "SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT (period_start < period_end)".into(),
             B2 => "SELECT 'billing_analytics#' || a.id AS key FROM billing_analytics a JOIN billing_analytics b \
                    ON a.tenant_id = b.tenant_id AND a.id < b.id \
@@ -199,10 +182,6 @@ impl RuleId {
                     SELECT company_id, billing_id FROM warmup_analytics) x \
                     JOIN billing_analytics b ON b.id = x.billing_id \
                     GROUP BY x.company_id HAVING count(DISTINCT b.tenant_id) > 1".into(),
-            C1 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t WHERE t.billing_id IS NOT NULL AND NOT {valid_billing}",
-                key(t)
-            )),
             C2 => format!(
                 "SELECT 'sequence_step_analytics#' || t.id AS key FROM sequence_step_analytics t WHERE {valid_billing} \
                  AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
@@ -219,11 +198,10 @@ impl RuleId {
                  AND m.billing_id = t.billing_id AND m.company_id = t.company_id)"
             ),
             C5 => GRAINS
-                .map(|(t, grain)| {
-                let t = t.name();
-                format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
-            })
-            .join("\nUNION ALL\n"),
+                .iter()
+                .map(|&(t, _)| duplicate_grains(t))
+                .collect::<Vec<_>>()
+                .join("\nUNION ALL\n"),
             C6 => "SELECT 'campaign ' || campaign_id AS key FROM ( \
                    SELECT campaign_id, company_id FROM campaign_analytics UNION ALL \
                    SELECT campaign_id, company_id FROM sequence_step_analytics) x \
@@ -282,28 +260,10 @@ impl RuleId {
                  ON p.campaign_id = t.campaign_id WHERE t.sent > coalesce(p.n, 0)",
                 crate::ids::STEP_POSITION_SQL
             ),
-            S1 => {
-                let exits: Vec<String> = LeadStatus::ALL
-                    .iter()
-                    .filter_map(LeadStatus::exit_counter)
-                    .map(|c| format!("{c}::int8"))
-                    .collect();
-                let exits = exits.join(" + ");
-                let arms: Vec<String> = LeadStatus::ALL
-                    .iter()
-                    .map(|status| {
-                        let agrees = status
-                            .exit_counter()
-                            .map_or(format!("{exits} = 0"), |c| format!("{c} >= 1"));
-                        format!("WHEN '{status}' THEN {agrees}")
-                    })
-                    .collect();
-                format!(
-                    "SELECT 'lead_analytics#' || id AS key FROM lead_analytics \
-                     WHERE NOT coalesce(CASE status {} ELSE false END, false)",
-                    arms.join(" ")
-                )
-            }
+            S1 => format!(
+                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t WHERE {}",
+                self.row_condition().expect("S1 is a per-row rule")
+            ),
             S2 => format!(
                 "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
                  LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
@@ -327,6 +287,88 @@ impl RuleId {
             ),
         }
     }
+
+    /// The condition, over one activity row `t`, under which it breaks a rule that looks
+    /// at that row alone (A1–A5, S1). The rule's query and the audit's pass over
+    /// `lead_analytics` both use it, so the two cannot disagree.
+    pub(super) fn row_condition(self) -> Option<String> {
+        use RuleId::*;
+        Some(match self {
+            A1 => {
+                let ok: Vec<String> = Counters::NAMES
+                    .iter()
+                    .map(|c| format!("coalesce(t.{c} >= 0, false)"))
+                    .collect();
+                format!("NOT ({})", ok.join(" AND "))
+            }
+            A2 => "t.delivered::int8 + t.bounced > t.sent".into(),
+            A3 => "t.opened_tracked > t.delivered".into(),
+            A4 => "t.clicked_tracked > t.opened_tracked".into(),
+            A5 => "t.replied > t.delivered OR t.unsubscribed > t.delivered OR t.spam_complaints > t.delivered".into(),
+            S1 => {
+                let exits: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .filter_map(LeadStatus::exit_counter)
+                    .map(|c| format!("t.{c}::int8"))
+                    .collect();
+                let exits = exits.join(" + ");
+                let arms: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .map(|status| {
+                        let agrees = status
+                            .exit_counter()
+                            .map_or(format!("{exits} = 0"), |c| format!("t.{c} >= 1"));
+                        format!("WHEN '{status}' THEN {agrees}")
+                    })
+                    .collect();
+                format!(
+                    "NOT coalesce(CASE t.status {} ELSE false END, false)",
+                    arms.join(" ")
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    /// The part about `table` of a rule on every activity table (A1–A5, A7, A8, C1): a
+    /// query returning the keys of that table's offending rows.
+    pub(super) fn row_part(self, table: Table) -> Option<String> {
+        use RuleId::*;
+        let t = table.name();
+        let key = format!("'{t}#' || t.id");
+        Some(match self {
+            A1 | A2 | A3 | A4 | A5 => format!(
+                "SELECT {key} AS key FROM {t} t WHERE {}",
+                self.row_condition()?
+            ),
+            A7 => format!("SELECT {key} AS key FROM {t} t WHERE t.billing_id IS NULL"),
+            A8 => format!(
+                "SELECT {key} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
+                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + {A8_GRACE}, false)"
+            ),
+            C1 => format!(
+                "SELECT {key} AS key FROM {t} t WHERE t.billing_id IS NOT NULL AND NOT {VALID_BILLING}"
+            ),
+            _ => return None,
+        })
+    }
+}
+
+/// How long after its period's end a row may still be updated (A8).
+pub(super) const A8_GRACE: &str = "interval '24 hours'";
+
+/// A row `t` whose `billing_id` names a billing row: the rules C1 would otherwise
+/// report twice skip the others.
+pub(super) const VALID_BILLING: &str = "t.billing_id IN (SELECT id FROM billing_analytics)";
+
+/// C5 for one table: the smallest id of every grain that occurs more than once.
+pub(super) fn duplicate_grains(table: Table) -> String {
+    let (t, grain) = GRAINS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(t, g)| (t.name(), *g))
+        .expect("every table has a grain");
+    format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
 }
 
 /// A billing usage column compared with an aggregate of its children, where B3 holds.
