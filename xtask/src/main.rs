@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use warehouse::{audit, export, load, report, status, world};
 
 mod bench;
+mod bench_audit;
 mod bench_queries;
 mod codegen;
 mod fixtures;
@@ -40,6 +41,10 @@ enum Task {
         /// `text` for people, `json` for CI systems.
         #[arg(long, value_enum, default_value = "text")]
         format: audit::Format,
+        /// Also print, on standard error, where the time went: each pass, the screens by
+        /// rule family, and each rule's own query where its screen was true.
+        #[arg(long)]
+        timings: bool,
     },
     /// Show what was seeded into a warehouse.
     Status {
@@ -94,6 +99,15 @@ enum Task {
         #[arg(long, default_value_t = load::default_jobs())]
         jobs: u32,
     },
+    /// Measure the audit against one full scan of the same warehouse: the ratio, per round.
+    BenchAudit {
+        /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Rounds of scan, audit, scan.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench_queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
@@ -111,7 +125,8 @@ fn main() -> ExitCode {
         Task::Audit {
             database_url,
             format,
-        } => audit::run(database_url.as_deref(), format),
+            timings,
+        } => audit::run(database_url.as_deref(), format, timings),
         Task::Status {
             database_url,
             verify,
@@ -138,6 +153,10 @@ fn main() -> ExitCode {
             scale,
             jobs,
         } => bench::seed(database_url.as_deref(), &profile, scale, jobs),
+        Task::BenchAudit {
+            database_url,
+            rounds,
+        } => bench_audit::run(database_url.as_deref(), rounds),
         Task::BenchQueries(args) => bench_queries::run(&args),
         Task::GenerateOnly { world } => bench::generate_only(&world),
     };

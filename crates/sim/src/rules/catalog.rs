@@ -116,21 +116,27 @@ impl RuleId {
     /// A query returning one text column `key` per violation: `table#id` for a row, or
     /// the offending logical key.
     pub fn sql(self) -> String {
+        self.sql_over(Leads::Rows)
+    }
+
+    /// [`Self::sql`], with the rules that aggregate `lead_analytics` per (campaign_id,
+    /// billing_id) (C3, D2, D4, E1, S2) reading it from `leads`.
+    pub(super) fn sql_over(self, leads: Leads) -> String {
         use RuleId::*;
+        let (lead_rows, lead_totals, lead_sent) = match leads {
+            Leads::Rows => (
+                "lead_analytics".to_owned(),
+                format!("(SELECT campaign_id, billing_id, count(*) AS n, {})", sums(", campaign_id, billing_id FROM lead_analytics GROUP BY campaign_id, billing_id")),
+                "sent",
+            ),
+            Leads::Groups => (LEAD_GROUPS.to_owned(), LEAD_GROUPS.to_owned(), "max_sent"),
+        };
         let each = |f: &dyn Fn(Table) -> String| {
             Table::ACTIVITY
                 .iter()
                 .map(|&t| f(t))
                 .collect::<Vec<_>>()
                 .join("\nUNION ALL\n")
-        };
-        let sums = |cols_from: &str| {
-            Counters::NAMES
-                .iter()
-                .map(|c| format!("sum({c}::int8) AS {c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-                + cols_from
         };
         // Counter tuples compared only where A1 holds (non-null, non-negative).
         let differs = |a: &str, b: &str| {
@@ -188,7 +194,7 @@ impl RuleId {
                  AND c.billing_id = t.billing_id AND c.company_id = t.company_id)"
             ),
             C3 => format!(
-                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t WHERE {valid_billing} \
+                "SELECT 'lead_analytics#' || t.id AS key FROM {lead_rows} t WHERE {valid_billing} \
                  AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
                  AND c.billing_id = t.billing_id)"
             ),
@@ -212,12 +218,15 @@ impl RuleId {
                    SELECT mailbox_id, company_id FROM warmup_analytics) x \
                    GROUP BY mailbox_id HAVING count(DISTINCT company_id) > 1".into(),
             D1 | D2 => {
-                let child = if self == D1 { "sequence_step_analytics" } else { "lead_analytics" };
+                let children = if self == D1 {
+                    format!("(SELECT {})", sums(", campaign_id, billing_id FROM sequence_step_analytics WHERE billing_id IS NOT NULL GROUP BY campaign_id, billing_id"))
+                } else {
+                    lead_totals.clone()
+                };
                 format!(
                     "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                     LEFT JOIN (SELECT {}) s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
+                     LEFT JOIN {children} s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
                      WHERE {}",
-                    sums(&format!(", campaign_id, billing_id FROM {child} WHERE billing_id IS NOT NULL GROUP BY campaign_id, billing_id")),
                     differs("t", "s")
                 )
             }
@@ -250,14 +259,14 @@ impl RuleId {
                     }
                 )
             }
-            D4 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                   LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+            D4 => format!("SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                   LEFT JOIN {lead_totals} l \
                    ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
-                   WHERE t.completed_leads > coalesce(l.n, 0)".into(),
+                   WHERE t.completed_leads > coalesce(l.n, 0)"),
             E1 => format!(
-                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t \
+                "SELECT 'lead_analytics#' || t.id AS key FROM {lead_rows} t \
                  LEFT JOIN (SELECT campaign_id, count(DISTINCT {}) AS n FROM sequence_step_analytics GROUP BY campaign_id) p \
-                 ON p.campaign_id = t.campaign_id WHERE t.sent > coalesce(p.n, 0)",
+                 ON p.campaign_id = t.campaign_id WHERE t.{lead_sent} > coalesce(p.n, 0)",
                 crate::ids::STEP_POSITION_SQL
             ),
             S1 => format!(
@@ -266,7 +275,7 @@ impl RuleId {
             ),
             S2 => format!(
                 "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                 LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+                 LEFT JOIN {lead_totals} l \
                  ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
                  WHERE (t.status = 'completed' AND t.completed_leads IS DISTINCT FROM coalesce(l.n, 0)) \
                  OR NOT coalesce(t.status IN ({}), true)",
@@ -352,6 +361,30 @@ impl RuleId {
             _ => return None,
         })
     }
+}
+
+/// Where [`RuleId::sql_over`] reads `lead_analytics` from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Leads {
+    /// The table itself: the rule's own query.
+    Rows,
+    /// [`LEAD_GROUPS`], the audit's one pass over it.
+    Groups,
+}
+
+/// The temporary table the audit's pass over `lead_analytics` fills: one row per
+/// (campaign_id, billing_id) with its smallest `id`, its rows `n`, the sum of each
+/// counter, and what the screens need (see `super::screen`).
+pub(super) const LEAD_GROUPS: &str = "audit_lead_groups";
+
+/// `sum(c::int8) AS c` for every counter, then `cols_from`.
+fn sums(cols_from: &str) -> String {
+    Counters::NAMES
+        .iter()
+        .map(|c| format!("sum({c}::int8) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+        + cols_from
 }
 
 /// How long after its period's end a row may still be updated (A8).
