@@ -126,7 +126,7 @@ impl RuleId {
         let (lead_rows, lead_totals, lead_sent) = match leads {
             Leads::Rows => (
                 "lead_analytics".to_owned(),
-                format!("(SELECT campaign_id, billing_id, count(*) AS n, {})", sums(", campaign_id, billing_id FROM lead_analytics GROUP BY campaign_id, billing_id")),
+                format!("(SELECT count(*) AS n, {})", sums(", campaign_id, billing_id FROM lead_analytics GROUP BY campaign_id, billing_id")),
                 "sent",
             ),
             Leads::Groups => (LEAD_GROUPS.to_owned(), LEAD_GROUPS.to_owned(), "max_sent"),
