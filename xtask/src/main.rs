@@ -37,6 +37,10 @@ enum Task {
         /// `text` for people, `json` for CI systems.
         #[arg(long, value_enum, default_value = "text")]
         format: audit::Format,
+        /// Also print, on standard error, where the time went: each pass, the screens by
+        /// rule family, and each rule's own query where its screen was true.
+        #[arg(long)]
+        timings: bool,
     },
     /// Show what was seeded into a warehouse.
     Status {
@@ -110,6 +114,15 @@ enum Task {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
         rounds: u32,
     },
+    /// Measure the audit against one full scan of the same warehouse: the ratio, per round.
+    BenchAudit {
+        /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Rounds of scan, audit, scan.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+    },
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench::queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
@@ -127,7 +140,8 @@ fn main() -> ExitCode {
         Task::Audit {
             database_url,
             format,
-        } => audit::run(database_url.as_deref(), format),
+            timings,
+        } => audit::run(database_url.as_deref(), format, timings),
         Task::Status {
             database_url,
             verify,
@@ -164,6 +178,10 @@ fn main() -> ExitCode {
         } => bench::export::run(&profile, scale, jobs, rounds),
         Task::BenchQueries(args) => bench::queries::run(&args),
         Task::GenerateOnly { world } => bench::generation::generate_only(&world),
+        Task::BenchAudit {
+            database_url,
+            rounds,
+        } => bench::audit::run(database_url.as_deref(), rounds),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -81,6 +81,49 @@ fn each_breakage_fails_exactly_its_rule() {
         assert_eq!(failed_rules(&run), expected, "breaking {rule:?}: {run}");
         let summary = format!("1 of {} rules violated", RuleId::ALL.len());
         assert!(run.stderr().contains(&summary), "{run}");
+
+        // The fast audit finds what one query per rule finds, to the examples, and its
+        // screens send exactly the broken rule to its own query.
+        let mut conn = connect(db.url());
+        let (fast, steps) = warehouse::audit::evaluate_timed(&mut conn).unwrap();
+        let exact = warehouse::audit::evaluate_exact(&mut conn).unwrap();
+        assert_eq!(fast, exact, "breaking {rule:?}");
+        assert_eq!(
+            queried(&steps),
+            [format!("query {}", rule.code())],
+            "breaking {rule:?}"
+        );
+    }
+}
+
+/// The rules the audit ran its own query for: those whose screen was true.
+fn queried(steps: &[warehouse::audit::Timing]) -> Vec<String> {
+    steps
+        .iter()
+        .filter(|t| t.step.starts_with("query "))
+        .map(|t| t.step.clone())
+        .collect()
+}
+
+#[test]
+fn a_clean_world_runs_no_rule_query_and_timings_say_where_the_time_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ScratchDb::migrated("audit_timings");
+    load(&db, &good_world(), dir.path());
+    let mut conn = connect(db.url());
+    let (report, steps) = warehouse::audit::evaluate_timed(&mut conn).unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    assert_eq!(report, warehouse::audit::evaluate_exact(&mut conn).unwrap());
+    assert!(queried(&steps).is_empty(), "{steps:?}");
+
+    let run = xtask(&["audit", "--database-url", db.url(), "--timings"]).success();
+    for line in [
+        "audit timings (ms):",
+        "pass lead_analytics per billing_id",
+        "screens B*",
+        "total",
+    ] {
+        assert!(run.stderr().contains(line), "{line}: {run}");
     }
 }
 

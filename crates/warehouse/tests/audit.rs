@@ -11,6 +11,7 @@ fn the_audit_report_names_exactly_the_broken_rule() {
     schema::fixtures::load(&mut conn, schema::fixtures::DIR).unwrap();
 
     let clean = warehouse::audit::evaluate(&mut conn).unwrap();
+    assert_eq!(clean, warehouse::audit::evaluate_exact(&mut conn).unwrap());
     assert_eq!(clean.findings.len(), RuleId::ALL.len());
     assert!(
         clean.is_clean(),
@@ -25,6 +26,7 @@ fn the_audit_report_names_exactly_the_broken_rule() {
          WHERE id = (SELECT min(id) FROM billing_analytics)",
     );
     let broken = warehouse::audit::evaluate(&mut conn).unwrap();
+    assert_eq!(broken, warehouse::audit::evaluate_exact(&mut conn).unwrap());
     assert!(!broken.is_clean());
     let violated: Vec<_> = broken.violated().collect();
     assert_eq!(violated.len(), 1, "{violated:?}");
@@ -34,4 +36,13 @@ fn the_audit_report_names_exactly_the_broken_rule() {
         violated[0].examples[0].starts_with("billing_analytics#"),
         "{violated:?}"
     );
+}
+
+#[test]
+fn a_scan_reads_every_row_of_the_six_tables() {
+    let db = ScratchDb::migrated("warehouse_scan");
+    let mut conn = db.conn();
+    let manifest = schema::fixtures::load(&mut conn, schema::fixtures::DIR).unwrap();
+    let (rows, _) = warehouse::audit::scan(&mut conn).unwrap();
+    assert_eq!(rows, manifest.iter().map(|&(_, n)| n as i64).sum::<i64>());
 }

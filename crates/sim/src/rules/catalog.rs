@@ -116,22 +116,27 @@ impl RuleId {
     /// A query returning one text column `key` per violation: `table#id` for a row, or
     /// the offending logical key.
     pub fn sql(self) -> String {
+        self.sql_over(Leads::Rows)
+    }
+
+    /// [`Self::sql`], with the rules that aggregate `lead_analytics` per (campaign_id,
+    /// billing_id) (C3, D2, D4, E1, S2) reading it from `leads`.
+    pub(super) fn sql_over(self, leads: Leads) -> String {
         use RuleId::*;
-        let each = |f: &dyn Fn(&str) -> String| {
+        let (lead_rows, lead_totals, lead_sent) = match leads {
+            Leads::Rows => (
+                "lead_analytics".to_owned(),
+                format!("(SELECT count(*) AS n, {})", sums(", campaign_id, billing_id FROM lead_analytics GROUP BY campaign_id, billing_id")),
+                "sent",
+            ),
+            Leads::Groups => (LEAD_GROUPS.to_owned(), LEAD_GROUPS.to_owned(), "max_sent"),
+        };
+        let each = |f: &dyn Fn(Table) -> String| {
             Table::ACTIVITY
                 .iter()
-                .map(|t| f(t.name()))
+                .map(|&t| f(t))
                 .collect::<Vec<_>>()
                 .join("\nUNION ALL\n")
-        };
-        let key = |t: &str| format!("'{t}#' || t.id");
-        let sums = |cols_from: &str| {
-            Counters::NAMES
-                .iter()
-                .map(|c| format!("sum({c}::int8) AS {c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-                + cols_from
         };
         // Counter tuples compared only where A1 holds (non-null, non-negative).
         let differs = |a: &str, b: &str| {
@@ -146,31 +151,15 @@ impl RuleId {
                 right.join(", ")
             )
         };
-        let valid_billing = "t.billing_id IN (SELECT id FROM billing_analytics)";
+        let valid_billing = VALID_BILLING;
         match self {
-            A1 => each(&|t| {
-                let ok: Vec<String> = Counters::NAMES.iter().map(|c| format!("coalesce(t.{c} >= 0, false)")).collect();
-                format!("SELECT {} AS key FROM {t} t WHERE NOT ({})", key(t), ok.join(" AND "))
-            }),
-            A2 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.delivered::int8 + t.bounced > t.sent", key(t))),
-            A3 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.opened_tracked > t.delivered", key(t))),
-            A4 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.clicked_tracked > t.opened_tracked", key(t))),
-            A5 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t WHERE t.replied > t.delivered OR t.unsubscribed > t.delivered OR t.spam_complaints > t.delivered",
-                key(t)
-            )),
+            A1 | A2 | A3 | A4 | A5 | A7 | A8 | C1 => each(&|t| self.row_part(t).expect("a per-row rule")),
             A6 => [
                 "SELECT 'mailbox_analytics#' || id AS key FROM mailbox_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(current_volume >= 0, false))",
                 "SELECT 'warmup_analytics#' || id FROM warmup_analytics WHERE NOT (coalesce(health_score BETWEEN 0 AND 100, false) AND coalesce(progress_percentage BETWEEN 0 AND 100, false))",
                 "SELECT 'campaign_analytics#' || id FROM campaign_analytics WHERE NOT coalesce(completed_leads >= 0, false)",
             ]
             .join("\nUNION ALL\n"),
-            A7 => each(&|t| format!("SELECT {} AS key FROM {t} t WHERE t.billing_id IS NULL", key(t))),
-            A8 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
-                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + interval '24 hours', false)",
-                key(t)
-            )),
             B1 => "SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT (period_start < period_end)".into(),
             B2 => "SELECT 'billing_analytics#' || a.id AS key FROM billing_analytics a JOIN billing_analytics b \
                    ON a.tenant_id = b.tenant_id AND a.id < b.id \
@@ -199,17 +188,13 @@ impl RuleId {
                     SELECT company_id, billing_id FROM warmup_analytics) x \
                     JOIN billing_analytics b ON b.id = x.billing_id \
                     GROUP BY x.company_id HAVING count(DISTINCT b.tenant_id) > 1".into(),
-            C1 => each(&|t| format!(
-                "SELECT {} AS key FROM {t} t WHERE t.billing_id IS NOT NULL AND NOT {valid_billing}",
-                key(t)
-            )),
             C2 => format!(
                 "SELECT 'sequence_step_analytics#' || t.id AS key FROM sequence_step_analytics t WHERE {valid_billing} \
                  AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
                  AND c.billing_id = t.billing_id AND c.company_id = t.company_id)"
             ),
             C3 => format!(
-                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t WHERE {valid_billing} \
+                "SELECT 'lead_analytics#' || t.id AS key FROM {lead_rows} t WHERE {valid_billing} \
                  AND NOT EXISTS (SELECT 1 FROM campaign_analytics c WHERE c.campaign_id = t.campaign_id \
                  AND c.billing_id = t.billing_id)"
             ),
@@ -219,11 +204,10 @@ impl RuleId {
                  AND m.billing_id = t.billing_id AND m.company_id = t.company_id)"
             ),
             C5 => GRAINS
-                .map(|(t, grain)| {
-                let t = t.name();
-                format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
-            })
-            .join("\nUNION ALL\n"),
+                .iter()
+                .map(|&(t, _)| duplicate_grains(t))
+                .collect::<Vec<_>>()
+                .join("\nUNION ALL\n"),
             C6 => "SELECT 'campaign ' || campaign_id AS key FROM ( \
                    SELECT campaign_id, company_id FROM campaign_analytics UNION ALL \
                    SELECT campaign_id, company_id FROM sequence_step_analytics) x \
@@ -234,12 +218,15 @@ impl RuleId {
                    SELECT mailbox_id, company_id FROM warmup_analytics) x \
                    GROUP BY mailbox_id HAVING count(DISTINCT company_id) > 1".into(),
             D1 | D2 => {
-                let child = if self == D1 { "sequence_step_analytics" } else { "lead_analytics" };
+                let children = if self == D1 {
+                    format!("(SELECT {})", sums(", campaign_id, billing_id FROM sequence_step_analytics WHERE billing_id IS NOT NULL GROUP BY campaign_id, billing_id"))
+                } else {
+                    lead_totals.clone()
+                };
                 format!(
                     "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                     LEFT JOIN (SELECT {}) s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
+                     LEFT JOIN {children} s ON s.campaign_id = t.campaign_id AND s.billing_id = t.billing_id \
                      WHERE {}",
-                    sums(&format!(", campaign_id, billing_id FROM {child} WHERE billing_id IS NOT NULL GROUP BY campaign_id, billing_id")),
                     differs("t", "s")
                 )
             }
@@ -272,41 +259,23 @@ impl RuleId {
                     }
                 )
             }
-            D4 => "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                   LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+            D4 => format!("SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
+                   LEFT JOIN {lead_totals} l \
                    ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
-                   WHERE t.completed_leads > coalesce(l.n, 0)".into(),
+                   WHERE t.completed_leads > coalesce(l.n, 0)"),
             E1 => format!(
-                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t \
+                "SELECT 'lead_analytics#' || t.id AS key FROM {lead_rows} t \
                  LEFT JOIN (SELECT campaign_id, count(DISTINCT {}) AS n FROM sequence_step_analytics GROUP BY campaign_id) p \
-                 ON p.campaign_id = t.campaign_id WHERE t.sent > coalesce(p.n, 0)",
+                 ON p.campaign_id = t.campaign_id WHERE t.{lead_sent} > coalesce(p.n, 0)",
                 crate::ids::STEP_POSITION_SQL
             ),
-            S1 => {
-                let exits: Vec<String> = LeadStatus::ALL
-                    .iter()
-                    .filter_map(LeadStatus::exit_counter)
-                    .map(|c| format!("{c}::int8"))
-                    .collect();
-                let exits = exits.join(" + ");
-                let arms: Vec<String> = LeadStatus::ALL
-                    .iter()
-                    .map(|status| {
-                        let agrees = status
-                            .exit_counter()
-                            .map_or(format!("{exits} = 0"), |c| format!("{c} >= 1"));
-                        format!("WHEN '{status}' THEN {agrees}")
-                    })
-                    .collect();
-                format!(
-                    "SELECT 'lead_analytics#' || id AS key FROM lead_analytics \
-                     WHERE NOT coalesce(CASE status {} ELSE false END, false)",
-                    arms.join(" ")
-                )
-            }
+            S1 => format!(
+                "SELECT 'lead_analytics#' || t.id AS key FROM lead_analytics t WHERE {}",
+                self.row_condition().expect("S1 is a per-row rule")
+            ),
             S2 => format!(
                 "SELECT 'campaign_analytics#' || t.id AS key FROM campaign_analytics t \
-                 LEFT JOIN (SELECT campaign_id, billing_id, count(*) AS n FROM lead_analytics GROUP BY campaign_id, billing_id) l \
+                 LEFT JOIN {lead_totals} l \
                  ON l.campaign_id = t.campaign_id AND l.billing_id = t.billing_id \
                  WHERE (t.status = 'completed' AND t.completed_leads IS DISTINCT FROM coalesce(l.n, 0)) \
                  OR NOT coalesce(t.status IN ({}), true)",
@@ -327,6 +296,112 @@ impl RuleId {
             ),
         }
     }
+
+    /// The condition, over one activity row `t`, under which it breaks a rule that looks
+    /// at that row alone (A1–A5, S1). The rule's query and the audit's pass over
+    /// `lead_analytics` both use it, so the two cannot disagree.
+    pub(super) fn row_condition(self) -> Option<String> {
+        use RuleId::*;
+        Some(match self {
+            A1 => {
+                let ok: Vec<String> = Counters::NAMES
+                    .iter()
+                    .map(|c| format!("coalesce(t.{c} >= 0, false)"))
+                    .collect();
+                format!("NOT ({})", ok.join(" AND "))
+            }
+            A2 => "t.delivered::int8 + t.bounced > t.sent".into(),
+            A3 => "t.opened_tracked > t.delivered".into(),
+            A4 => "t.clicked_tracked > t.opened_tracked".into(),
+            A5 => "t.replied > t.delivered OR t.unsubscribed > t.delivered OR t.spam_complaints > t.delivered".into(),
+            S1 => {
+                let exits: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .filter_map(LeadStatus::exit_counter)
+                    .map(|c| format!("t.{c}::int8"))
+                    .collect();
+                let exits = exits.join(" + ");
+                let arms: Vec<String> = LeadStatus::ALL
+                    .iter()
+                    .map(|status| {
+                        let agrees = status
+                            .exit_counter()
+                            .map_or(format!("{exits} = 0"), |c| format!("t.{c} >= 1"));
+                        format!("WHEN '{status}' THEN {agrees}")
+                    })
+                    .collect();
+                format!(
+                    "NOT coalesce(CASE t.status {} ELSE false END, false)",
+                    arms.join(" ")
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    /// The part about `table` of a rule on every activity table (A1–A5, A7, A8, C1): a
+    /// query returning the keys of that table's offending rows.
+    pub(super) fn row_part(self, table: Table) -> Option<String> {
+        use RuleId::*;
+        let t = table.name();
+        let key = format!("'{t}#' || t.id");
+        Some(match self {
+            A1 | A2 | A3 | A4 | A5 => format!(
+                "SELECT {key} AS key FROM {t} t WHERE {}",
+                self.row_condition()?
+            ),
+            A7 => format!("SELECT {key} AS key FROM {t} t WHERE t.billing_id IS NULL"),
+            A8 => format!(
+                "SELECT {key} AS key FROM {t} t JOIN billing_analytics b ON b.id = t.billing_id \
+                 WHERE NOT coalesce(t.updated BETWEEN b.period_start AND b.period_end + {A8_GRACE}, false)"
+            ),
+            C1 => format!(
+                "SELECT {key} AS key FROM {t} t WHERE t.billing_id IS NOT NULL AND NOT {VALID_BILLING}"
+            ),
+            _ => return None,
+        })
+    }
+}
+
+/// Where [`RuleId::sql_over`] reads `lead_analytics` from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Leads {
+    /// The table itself: the rule's own query.
+    Rows,
+    /// [`LEAD_GROUPS`], the audit's one pass over it.
+    Groups,
+}
+
+/// The temporary table the audit's pass over `lead_analytics` fills: one row per
+/// (campaign_id, billing_id) with its smallest `id`, its rows `n`, the sum of each
+/// counter, and what the screens need (see `super::screen`).
+pub(super) const LEAD_GROUPS: &str = "audit_lead_groups";
+
+/// `sum(c::int8) AS c` for every counter, then `cols_from`.
+fn sums(cols_from: &str) -> String {
+    Counters::NAMES
+        .iter()
+        .map(|c| format!("sum({c}::int8) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+        + cols_from
+}
+
+/// How long after its period's end a row may still be updated (A8).
+pub(super) const A8_GRACE: &str = "interval '24 hours'";
+
+/// A row `t` whose `billing_id` names a billing row: the rules C1 would otherwise
+/// report twice skip the others.
+pub(super) const VALID_BILLING: &str = "t.billing_id IN (SELECT id FROM billing_analytics)";
+
+/// C5 for one table: the smallest id of every grain that occurs more than once.
+pub(super) fn duplicate_grains(table: Table) -> String {
+    let (t, grain) = GRAINS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(t, g)| (t.name(), *g))
+        .expect("every table has a grain");
+    format!("SELECT '{t}#' || min(id) AS key FROM {t} GROUP BY {grain} HAVING count(*) > 1")
 }
 
 /// A billing usage column compared with an aggregate of its children, where B3 holds.

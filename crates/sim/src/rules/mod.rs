@@ -5,10 +5,12 @@ pub mod breakage;
 mod catalog;
 mod document;
 mod memory;
+mod screen;
 
 pub use catalog::{RuleId, GRAINS};
 pub use document::document;
 pub use memory::evaluate;
+pub use screen::{passes, Pass};
 
 /// One broken rule, with the key of the offending row or entity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
