@@ -33,6 +33,7 @@
 //!         seed: 1,
 //!         scale: 1.0,
 //!         shard: sim::Shard::ALL,
+//!         as_of: None,
 //!     },
 //!     jobs: 2,
 //!     reset: false,

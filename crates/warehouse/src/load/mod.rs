@@ -7,10 +7,11 @@
 //! COPY streams at once. Each loader holds a few MiB of encoded rows at most, whatever
 //! the scale.
 
+mod advance;
 pub mod checksum;
 pub mod copy;
 mod guard;
 pub mod ledger;
 mod seed;
 
-pub use seed::{default_jobs, run, SeedArgs};
+pub use seed::{default_jobs, run, SeedArgs, SeedReport};
