@@ -105,6 +105,7 @@ fn compare(seeded: &Target, copied: &Target, profile: &str, scale: f64, jobs: u3
         seed: 1,
         scale,
         shard: sim::Shard::ALL,
+        as_of: None,
     };
     // (a) the seeder, into a database it creates and migrates itself.
     let report = load::run(&SeedArgs {

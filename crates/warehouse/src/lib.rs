@@ -39,7 +39,7 @@
 //!     reset: false,
 //!     dry_run: false,
 //! })?;
-//! assert_eq!(seeded.tenants, 36);
+//! assert_eq!(seeded.tenants, 35);
 //!
 //! let mut conn = PgConnection::establish(db.url())?;
 //! let audit = warehouse::audit::evaluate(&mut conn)?;
