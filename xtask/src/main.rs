@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use warehouse::{audit, export, load, report, status, world};
 
 mod bench;
+mod bench_advance;
 mod bench_queries;
 mod codegen;
 mod fixtures;
@@ -94,6 +95,9 @@ enum Task {
         #[arg(long, default_value_t = load::default_jobs())]
         jobs: u32,
     },
+    /// Measure the nightly batch: one day of `seed --as-of` advance against a full seed
+    /// as of the same day, printed as a ratio.
+    BenchAdvance(bench_advance::BenchAdvanceArgs),
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench_queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
             jobs,
         } => bench::seed(database_url.as_deref(), &profile, scale, jobs),
         Task::BenchQueries(args) => bench_queries::run(&args),
+        Task::BenchAdvance(args) => bench_advance::run(&args),
         Task::GenerateOnly { world } => bench::generate_only(&world),
     };
     match result {
