@@ -141,6 +141,11 @@ impl Calendar {
         };
         Self::midnight(batch_day) + chrono::Duration::hours(i64::from(BATCH_HOUR))
     }
+
+    /// The nightly batch that aggregated `day`: 03:00 UTC the next day.
+    pub fn batch_after(&self, day: Day) -> DateTime<Utc> {
+        Self::midnight(self.date(day + 1)) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ const GOLDEN: &[(u32, &str)] = &[
     ),
     (
         3,
-        "be89a3a76c1d1ca9dc176ac0367d0bd4bd02c729e6b93aeb568b81bb590de9a3",
+        "b7c3d3fd8f1dce7b5b9adb174d725996b02e56dfb443cf4b7dadccb8f281e6be",
     ),
 ];
 

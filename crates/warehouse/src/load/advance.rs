@@ -4,8 +4,8 @@
 //! History does not depend on the as-of day (see the `sim` crate docs on time), so the
 //! months that had closed by the earlier day are already right and are not touched: same
 //! rows, same ids, same `updated`. The month that was open then is re-aggregated in
-//! place: each of its rows that exists is updated under its id (one `UPDATE … FROM
-//! unnest(…)` per table), and the rows that first saw activity since are inserted under
+//! place: each of its rows that exists and changed is updated under its id (one `UPDATE
+//! … FROM unnest(…)` per table), and the rows that first saw activity since are inserted under
 //! the ids the simulator kept for them. The months since are inserted whole. The caller
 //! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
 //! tenant either as of the earlier day or as of the later one.
@@ -72,8 +72,8 @@ pub fn write_tenant(
     Ok(written)
 }
 
-/// Updates the rows of `table` in `rows` that exist, every column but `id` (the ones that
-/// never change are rewritten to the same value); returns the ids updated, sorted.
+/// Updates the rows of `table` in `rows` that exist and differ, every column but `id`;
+/// returns the ids of the rows that exist, sorted.
 fn update(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<Vec<i64>> {
     if rows.count(table) == 0 {
         return Ok(Vec::new());
@@ -82,17 +82,26 @@ fn update(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<Vec<i64>
     visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
     let names = table.columns();
     let set: Vec<String> = names[1..].iter().map(|c| format!("{c} = u.{c}")).collect();
+    let old: Vec<String> = names[1..].iter().map(|c| format!("t.{c}")).collect();
+    let new: Vec<String> = names[1..].iter().map(|c| format!("u.{c}")).collect();
     let params: Vec<String> = columns
         .0
         .iter()
         .enumerate()
         .map(|(i, c)| format!("${}::{}[]", i + 1, c.sql_type()))
         .collect();
+    // Only rows that changed are written (most lead rows of an open month do not change
+    // from one day to the next); the ids returned are every row that exists, as the
+    // statement's snapshot sees them.
     let sql = format!(
-        "UPDATE {t} AS t SET {set} FROM unnest({params}) AS u({names}) WHERE t.id = u.id \
-         RETURNING t.id AS id",
+        "WITH u AS (SELECT * FROM unnest({params}) AS u({names})), \
+         changed AS (UPDATE {t} AS t SET {set} FROM u WHERE t.id = u.id \
+         AND ({old}) IS DISTINCT FROM ({new}) RETURNING t.id) \
+         SELECT t.id FROM {t} t JOIN u ON t.id = u.id",
         t = table.name(),
         set = set.join(", "),
+        old = old.join(", "),
+        new = new.join(", "),
         params = params.join(", "),
         names = names.join(", "),
     );

@@ -282,13 +282,21 @@ impl<'a> CompanyPeriod<'a> {
             totals.finished += 1;
         }
         self.mailbox_mail[mailbox] += lead;
+        // While its month is open, a lead row changes only when one of its emails goes
+        // out, so the nightly batch leaves it alone on other days: it was last aggregated
+        // by the batch after its last email. The batch that closes the month touches all.
+        let updated = if self.cut < self.period.end_day {
+            self.ctx.calendar.batch_after(emails[visible - 1].day)
+        } else {
+            out.updated
+        };
         let new = NewLeadAnalytics {
             lead_id: ids::lead_id(&company.id, lead_no),
             campaign_id: campaign.id.clone(),
             counters: lead,
             status,
             billing_id: out.billing_id,
-            updated: out.updated,
+            updated,
         };
         out.rows.leads.push(Row { id, new });
     }
