@@ -42,11 +42,23 @@ fn a_killed_advance_completes_when_run_again() {
         assert_audit_clean(&db);
 
         let rerun = seed(&db, &[&WORLD[..], &["--as-of", LATE]].concat());
-        assert!(rerun.stderr().contains(&format!("advancing from {EARLY} to {LATE}")), "{rerun}");
+        assert!(
+            rerun
+                .stderr()
+                .contains(&format!("advancing from {EARLY} to {LATE}")),
+            "{rerun}"
+        );
         assert_audit_clean(&db);
         let reference = reference.join().expect("the reference seed failed");
-        assert_same_content(&db, &reference, "a killed advance run again, against a fresh seed");
+        assert_same_content(
+            &db,
+            &reference,
+            "a killed advance run again, against a fresh seed",
+        );
         let status = xtask(&["status", "--database-url", db.url()]).success();
-        assert!(status.stdout().contains(&format!("as of {LATE}")), "{status}");
+        assert!(
+            status.stdout().contains(&format!("as of {LATE}")),
+            "{status}"
+        );
     });
 }

@@ -351,7 +351,10 @@ impl Profile {
     /// The most tenants there can be by `as_of`: the initial population plus the most
     /// sign-ups each month can draw ([`crate::world::signups_bound`]).
     pub fn most_tenants(&self) -> u64 {
-        let months = u64::from(crate::calendar::months_between(self.first_period, self.as_of)) + 1;
+        let months = u64::from(crate::calendar::months_between(
+            self.first_period,
+            self.as_of,
+        )) + 1;
         u64::from(self.tenants) + months * u64::from(crate::world::signups_bound(self))
     }
 

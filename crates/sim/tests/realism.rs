@@ -162,7 +162,10 @@ fn health_follows_the_mailboxs_own_bounces_and_complaints() {
     let (with, without) = (health(true), health(false));
     assert!(with.len() >= 10, "{} mailboxes with complaints", with.len());
     let gap = mean(&without) - mean(&with);
-    assert!(gap >= 8.0, "complaints cost only {gap:.1} points on average");
+    assert!(
+        gap >= 8.0,
+        "complaints cost only {gap:.1} points on average"
+    );
 
     let xs: Vec<f64> = warmed
         .iter()
@@ -174,5 +177,8 @@ fn health_follows_the_mailboxs_own_bounces_and_complaints() {
     let sx = xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>().sqrt();
     let sy = ys.iter().map(|y| (y - my).powi(2)).sum::<f64>().sqrt();
     let r = cov / (sx * sy);
-    assert!(r <= -0.3, "health barely follows the bounce rate: r = {r:.2}");
+    assert!(
+        r <= -0.3,
+        "health barely follows the bounce rate: r = {r:.2}"
+    );
 }

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use schema::models::{
-    CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, WarmupStatus,
-};
+use schema::models::{CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, WarmupStatus};
 use sim::calendar::Calendar;
 use sim::rows::Activity;
 use sim::rules::evaluate;
@@ -75,7 +73,15 @@ fn rank_sending(s: &MailboxCampaignStatus) -> i64 {
 fn index(rows: &Rows) -> BTreeMap<(u8, i64), Seen> {
     let mut out = BTreeMap::new();
     let mut put = |t: u8, id: i64, keys: String, all: String, counters, grows| {
-        out.insert((t, id), Seen { keys, all, counters, grows });
+        out.insert(
+            (t, id),
+            Seen {
+                keys,
+                all,
+                counters,
+                grows,
+            },
+        );
     };
     for r in &rows.billing {
         let b = &r.new;
@@ -105,13 +111,26 @@ fn index(rows: &Rows) -> BTreeMap<(u8, i64), Seen> {
     for r in &rows.leads {
         let l = &r.new;
         let keys = format!("{} {} {}", l.lead_id, l.campaign_id, l.billing_id);
-        put(3, r.id, keys, format!("{l:?}"), l.counters(), vec![rank_lead(&l.status)]);
+        put(
+            3,
+            r.id,
+            keys,
+            format!("{l:?}"),
+            l.counters(),
+            vec![rank_lead(&l.status)],
+        );
     }
     for r in &rows.mailboxes {
         let m = &r.new;
         let paused = m.warmup_status == WarmupStatus::Paused;
-        let keys = format!("{} {} {} {paused}", m.mailbox_id, m.company_id, m.billing_id);
-        let grows = vec![rank_warmup(&m.warmup_status), rank_sending(&m.campaign_status)];
+        let keys = format!(
+            "{} {} {} {paused}",
+            m.mailbox_id, m.company_id, m.billing_id
+        );
+        let grows = vec![
+            rank_warmup(&m.warmup_status),
+            rank_sending(&m.campaign_status),
+        ];
         put(4, r.id, keys, format!("{m:?}"), m.counters(), grows);
     }
     for r in &rows.warmups {
@@ -135,11 +154,36 @@ fn billing_of(rows: &Rows, id: i64, table: u8) -> i64 {
     let find = |v: Option<i64>| v.unwrap_or(-1);
     match table {
         0 => id,
-        1 => find(rows.campaigns.iter().find(|r| r.id == id).map(|r| r.new.billing_id())),
-        2 => find(rows.steps.iter().find(|r| r.id == id).map(|r| r.new.billing_id())),
-        3 => find(rows.leads.iter().find(|r| r.id == id).map(|r| r.new.billing_id())),
-        4 => find(rows.mailboxes.iter().find(|r| r.id == id).map(|r| r.new.billing_id())),
-        _ => find(rows.warmups.iter().find(|r| r.id == id).map(|r| r.new.billing_id())),
+        1 => find(
+            rows.campaigns
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.new.billing_id()),
+        ),
+        2 => find(
+            rows.steps
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.new.billing_id()),
+        ),
+        3 => find(
+            rows.leads
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.new.billing_id()),
+        ),
+        4 => find(
+            rows.mailboxes
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.new.billing_id()),
+        ),
+        _ => find(
+            rows.warmups
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| r.new.billing_id()),
+        ),
     }
 }
 
@@ -167,19 +211,31 @@ fn continues(early: &Rows, d1: NaiveDate, late: &Rows) -> Vec<String> {
         let billing = billing_of(early, key.1, key.0);
         if closed.contains(&billing) {
             if seen.all != later.all {
-                problems.push(format!("closed row {key:?} changed:\n{}\n{}", seen.all, later.all));
+                problems.push(format!(
+                    "closed row {key:?} changed:\n{}\n{}",
+                    seen.all, later.all
+                ));
             }
             continue;
         }
         if seen.keys != later.keys {
-            problems.push(format!("open row {key:?} changed keys: {} -> {}", seen.keys, later.keys));
+            problems.push(format!(
+                "open row {key:?} changed keys: {} -> {}",
+                seen.keys, later.keys
+            ));
         }
         if !counters_le(&seen.counters, &later.counters) {
-            problems.push(format!("open row {key:?} counters went down: {:?} -> {:?}", seen.counters, later.counters));
+            problems.push(format!(
+                "open row {key:?} counters went down: {:?} -> {:?}",
+                seen.counters, later.counters
+            ));
         }
         let moves_back = seen.grows.iter().zip(&later.grows).any(|(x, y)| y < x);
         if moves_back {
-            problems.push(format!("open row {key:?} moved back: {:?} -> {:?}", seen.grows, later.grows));
+            problems.push(format!(
+                "open row {key:?} moved back: {:?} -> {:?}",
+                seen.grows, later.grows
+            ));
         }
     }
     // Every closed period's rows at the later date were there at the earlier one.
@@ -205,10 +261,16 @@ fn later_dates_continue_earlier_ones() {
         let d1 = random_day(&mut rng, first, 200);
         let d2 = random_day(&mut rng, d1 + Days::new(1), 60);
         let d3 = random_day(&mut rng, d2 + Days::new(1), 60);
-        let worlds: Vec<Rows> = [d1, d2, d3].iter().map(|&d| world(&profile, seed, d)).collect();
+        let worlds: Vec<Rows> = [d1, d2, d3]
+            .iter()
+            .map(|&d| world(&profile, seed, d))
+            .collect();
         for (w, d) in worlds.iter().zip([d1, d2, d3]) {
             let violations = evaluate(w);
-            assert!(violations.is_empty(), "case {case}, seed {seed}, as of {d}: {violations:#?}");
+            assert!(
+                violations.is_empty(),
+                "case {case}, seed {seed}, as of {d}: {violations:#?}"
+            );
         }
         for (i, j) in [(0, 1), (1, 2), (0, 2)] {
             let (da, db) = ([d1, d2, d3][i], [d1, d2, d3][j]);
@@ -234,7 +296,11 @@ fn the_same_day_in_the_middle_of_a_month_and_a_day_later_differ_only_in_that_mon
         r.billing.retain(|b| b.new.period_start.month() == 4);
         r
     };
-    assert_ne!(open_month(&early).billing, open_month(&late).billing, "a day adds activity");
+    assert_ne!(
+        open_month(&early).billing,
+        open_month(&late).billing,
+        "a day adds activity"
+    );
 }
 
 #[test]
@@ -264,4 +330,3 @@ fn a_shrinking_counter_is_caught() {
     late.leads[0].new.counters.replied += 1;
     assert!(!continues(&early, d1, &late).is_empty());
 }
-

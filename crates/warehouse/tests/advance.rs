@@ -27,7 +27,13 @@ fn profile(dir: &std::path::Path) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-fn seed(db: &ScratchDb, profile: &str, seed: u64, shard: Shard, as_of: &str) -> anyhow::Result<load::SeedReport> {
+fn seed(
+    db: &ScratchDb,
+    profile: &str,
+    seed: u64,
+    shard: Shard,
+    as_of: &str,
+) -> anyhow::Result<load::SeedReport> {
     load::run(&SeedArgs {
         database_url: Some(db.url().to_owned()),
         world: WorldArgs {
@@ -54,7 +60,11 @@ fn dump(conn: &mut PgConnection, filter: &str) -> String {
     Table::ALL
         .iter()
         .map(|t| {
-            let billing = if *t == Table::Billing { "t.id" } else { "t.billing_id" };
+            let billing = if *t == Table::Billing {
+                "t.id"
+            } else {
+                "t.billing_id"
+            };
             diesel::sql_query(format!(
                 "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t.id), '') AS rows FROM {} t \
                  WHERE {billing} IN (SELECT id FROM billing_analytics b WHERE {filter})",
@@ -74,7 +84,11 @@ fn closed_by(day: NaiveDate) -> String {
 
 fn assert_clean(conn: &mut PgConnection, at: &str) {
     let audit = warehouse::audit::evaluate(conn).unwrap();
-    assert!(audit.is_clean(), "as of {at}: {:?}", audit.violated().collect::<Vec<_>>());
+    assert!(
+        audit.is_clean(),
+        "as of {at}: {:?}",
+        audit.violated().collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -98,8 +112,16 @@ fn an_advanced_warehouse_equals_a_fresh_seed_in_one_jump_or_day_by_day() {
     let report = seed(&jump, &profile, 11, Shard::ALL, d2).unwrap();
     assert!(report.tenants > 0);
     assert_clean(&mut conn, d2);
-    assert_eq!(dump(&mut conn, &closed_by(d1.parse().unwrap())), closed, "closed months untouched");
-    assert_eq!(dump(&mut conn, "true"), want, "one jump equals a fresh seed");
+    assert_eq!(
+        dump(&mut conn, &closed_by(d1.parse().unwrap())),
+        closed,
+        "closed months untouched"
+    );
+    assert_eq!(
+        dump(&mut conn, "true"),
+        want,
+        "one jump equals a fresh seed"
+    );
 
     // Day by day, across a month's end.
     let daily = ScratchDb::new("time_daily");
@@ -109,7 +131,11 @@ fn an_advanced_warehouse_equals_a_fresh_seed_in_one_jump_or_day_by_day() {
         seed(&daily, &profile, 11, Shard::ALL, &day).unwrap();
         assert_clean(&mut daily.conn(), &day);
     }
-    assert_eq!(dump(&mut daily.conn(), "true"), want, "day by day equals a fresh seed");
+    assert_eq!(
+        dump(&mut daily.conn(), "true"),
+        want,
+        "day by day equals a fresh seed"
+    );
 }
 
 #[test]
@@ -122,9 +148,16 @@ fn same_day_is_a_no_op_and_going_back_or_another_seed_is_refused() {
     let before = dump(&mut conn, "true");
     let again = seed(&db, &profile, 5, Shard::ALL, "2026-04-10").unwrap();
     assert_eq!(again.tenants, 0, "same day: nothing to do");
-    let back = seed(&db, &profile, 5, Shard::ALL, "2026-04-09").unwrap_err().to_string();
-    assert!(back.contains("only moves forward") && back.contains("2026-04-10"), "{back}");
-    let other = seed(&db, &profile, 6, Shard::ALL, "2026-05-10").unwrap_err().to_string();
+    let back = seed(&db, &profile, 5, Shard::ALL, "2026-04-09")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        back.contains("only moves forward") && back.contains("2026-04-10"),
+        "{back}"
+    );
+    let other = seed(&db, &profile, 6, Shard::ALL, "2026-05-10")
+        .unwrap_err()
+        .to_string();
     assert!(other.contains("another seed"), "{other}");
     assert_eq!(dump(&mut conn, "true"), before, "refusals change nothing");
 }
@@ -144,7 +177,11 @@ fn shards_advance_on_their_own() {
         seed(&db, &profile, 3, shard, d1).unwrap();
     }
     seed(&db, &profile, 3, halves[0], d2).unwrap();
-    assert_ne!(dump(&mut db.conn(), "true"), want, "shard 2 is still as of {d1}");
+    assert_ne!(
+        dump(&mut db.conn(), "true"),
+        want,
+        "shard 2 is still as of {d1}"
+    );
     seed(&db, &profile, 3, halves[1], d2).unwrap();
     assert_eq!(dump(&mut db.conn(), "true"), want);
 }

@@ -278,10 +278,9 @@ impl Loader<'_> {
                 let since = ledger::loaded_as_of(conn, &world.fingerprint, no)?;
                 match since {
                     Some(day) if day == world.as_of() => return Ok(Outcome::Done),
-                    Some(day) if day > world.as_of() => anyhow::bail!(
-                        "another run moved it to {day}, after {}",
-                        world.as_of()
-                    ),
+                    Some(day) if day > world.as_of() => {
+                        anyhow::bail!("another run moved it to {day}, after {}", world.as_of())
+                    }
                     _ => {}
                 }
                 let written = advance::write_tenant(conn, activity, since)?;

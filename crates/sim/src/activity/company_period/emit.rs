@@ -26,8 +26,11 @@ impl CompanyPeriod<'_> {
             let campaign = &self.company.campaigns[k];
             let id = out.ids.next(Table::Campaign);
             let mut step_rows = Vec::new();
-            for ((position, variants), seen) in
-                campaign.steps.iter().zip(&totals.steps).zip(&totals.step_rows)
+            for ((position, variants), seen) in campaign
+                .steps
+                .iter()
+                .zip(&totals.steps)
+                .zip(&totals.step_rows)
             {
                 for ((step_id, c), &seen) in position.variants.iter().zip(variants).zip(seen) {
                     if seen {
