@@ -282,8 +282,8 @@ fn calendar() -> impl Strategy<Value = (NaiveDate, NaiveDate)> {
 
 fn tenancy() -> impl Strategy<Value = Tenancy> {
     (rate(), rate(), range(1, 5), rate(), rate(), rate(), rate()).prop_map(
-        |(existing, agency, companies, trial, conversion, churn, growth)| Tenancy {
-            existing_share: existing,
+        |(signups, agency, companies, trial, conversion, churn, growth)| Tenancy {
+            monthly_signups: signups,
             agency_share: agency,
             agency_companies: companies,
             trial_share: trial,
@@ -402,7 +402,7 @@ fn within_budget(p: &mut Profile) {
     let c = &p.campaigns;
     let lead_in = f64::from((c.steps[1] - 1) * c.step_gap_days[1] + 2);
     let days = (p.as_of - p.first_period).num_days().max(1) as f64 + lead_in;
-    let companies = f64::from(p.tenants * p.tenancy.agency_companies[1]);
+    let companies = p.most_tenants() as f64 * f64::from(p.tenancy.agency_companies[1]);
     let mailboxes = f64::from(p.sending.domains_max * p.sending.mailboxes_per_domain[1]);
     let per_limit = companies * mailboxes * p.sending.utilization[1] * days;
     let affordable = (EMAIL_BUDGET / per_limit.max(1.0)).floor().max(1.0);

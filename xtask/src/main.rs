@@ -123,6 +123,9 @@ enum Task {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
     },
+    /// Measure the nightly batch: one day of `seed --as-of` advance against a full seed
+    /// as of the same day, printed as a ratio.
+    BenchAdvance(bench::advance::BenchAdvanceArgs),
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench::queries::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
@@ -182,6 +185,7 @@ fn main() -> ExitCode {
             database_url,
             rounds,
         } => bench::audit::run(database_url.as_deref(), rounds),
+        Task::BenchAdvance(args) => bench::advance::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,7 +12,10 @@ const KILLED: [&str; 6] = ["--profile", "dev", "--scale", "3", "--jobs", "1"];
 /// Starts the seed, interrupts it with `signal` once a tenant is committed, checks what
 /// is left, and runs the same command again to the end.
 fn interrupt_and_resume(signal: &str) -> ScratchDb {
-    let total = i64::from(sim::Profile::load("dev").unwrap().tenants) * 3; // KILLED's scale
+    let profile = sim::Profile::load("dev").unwrap().scaled(3.0).unwrap(); // KILLED's scale
+    let total = sim::Simulator::new(profile, 1)
+        .tenants(sim::Shard::ALL)
+        .count() as i64;
     let db = ScratchDb::new(&format!("resume_{signal}"));
     let mut child = spawn_seed(&db, &KILLED);
     child.wait_until("a tenant was loaded", || tenants_loaded(&db) > 0);

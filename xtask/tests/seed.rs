@@ -29,10 +29,11 @@ fn seeding_twice_changes_nothing_the_second_time() {
     let out = status.stdout();
     let runs: Vec<&str> = out.lines().filter(|l| l.starts_with("run ")).collect();
     assert_eq!(runs.len(), 1, "{status}");
-    let tenants = sim::Profile::load("dev").unwrap().tenants;
+    let dev = sim::Simulator::new(sim::Profile::load("dev").unwrap(), 1);
+    let tenants = dev.tenants(sim::Shard::ALL).count();
     let total: i64 = counts.iter().sum();
     for part in [
-        "profile dev seed 1 scale 1 shard 1/1",
+        "profile dev seed 1 scale 1 shard 1/1 as of 2026-11-18",
         ", finished ",
         &format!("; {tenants} tenants, {total} rows"),
     ] {

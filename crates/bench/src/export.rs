@@ -32,6 +32,7 @@ pub fn run(profile: &str, scale: f64, jobs: u32, rounds: u32) -> Result<()> {
         seed: 1,
         scale,
         shard: sim::Shard::ALL,
+        as_of: None,
     };
     let base = std::env::temp_dir().join(format!("pm_bench_export_{}", std::process::id()));
     std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;

@@ -1,6 +1,7 @@
 //! Benchmarks of the warehouse, for `cargo xtask bench-*`. Each prints its figures next to
 //! a baseline measured in the same run, so that a ratio, not a machine, is what is compared:
 //!
+//! - [`advance`]: one day of `seed --as-of` advance against a full seed as of that day;
 //! - [`audit`]: the SQL audit against one full scan of the same warehouse;
 //! - [`export`]: export MB/s on one thread against several;
 //! - [`generation`]: rows/s and peak memory of the simulator alone, on one thread;
@@ -9,6 +10,7 @@
 //! - [`queries`]: p50 and p95 of every `schema::queries` function, with and without the
 //!   query indexes.
 
+pub mod advance;
 pub mod audit;
 pub mod export;
 pub mod generation;

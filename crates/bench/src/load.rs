@@ -43,6 +43,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
         seed: 1,
         scale,
         shard: sim::Shard::ALL,
+        as_of: None,
     };
 
     // (c) first, so that the peak memory is the seeder's alone.

@@ -85,10 +85,11 @@ impl Calendar {
         (self.as_of - self.first).num_days() as Day
     }
 
-    /// Index of the period containing `day`, clamped to the calendar.
+    /// Index of the period containing `day` (0 before the calendar); past the open
+    /// period, the number of periods: mail due after the open month belongs to no period
+    /// of this calendar.
     pub fn period_of(&self, day: Day) -> usize {
-        let last = self.periods.len() - 1;
-        self.periods.partition_point(|p| p.end_day <= day).min(last)
+        self.periods.partition_point(|p| p.end_day <= day)
     }
 
     /// Whether `day` is a weekday, when campaign mail goes out.
@@ -139,6 +140,11 @@ impl Calendar {
             self.as_of
         };
         Self::midnight(batch_day) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+    }
+
+    /// The nightly batch that aggregated `day`: 03:00 UTC the next day.
+    pub fn batch_after(&self, day: Day) -> DateTime<Utc> {
+        Self::midnight(self.date(day + 1)) + chrono::Duration::hours(i64::from(BATCH_HOUR))
     }
 }
 

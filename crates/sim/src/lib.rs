@@ -14,6 +14,30 @@
 //! tenant ([`ids`]), and no wall clock is read: `updated` is simulated time. So a tenant
 //! generated alone equals the same tenant in a full run, and shards add up to the whole.
 //!
+//! # Time
+//!
+//! A world is simulated *as of* a day ([`Profile::as_of`]), and history does not depend on
+//! that day: everything before day D is a function of the profile (without `as_of`), the
+//! seed and D. Three things make it so:
+//!
+//! - **Arrivals are processes in time.** The initial customers are there from the start;
+//!   each month draws its sign-ups from a stream keyed by the month
+//!   ([`world::Population`]); a company grows month by month from streams keyed by the
+//!   month, and launches campaigns one after another in slots of their own. A later as-of
+//!   day only adds tenants, domains and campaigns, with the next numbers.
+//! - **Months are simulated whole, then cut.** The open month is simulated to its end,
+//!   with the same draws as at any other as-of day (warmup day by day, each lead's whole
+//!   sequence), and only what happened before the as-of day is counted. Ids are handed out
+//!   to every row the whole month will have, so an open month's rows keep their ids as it
+//!   fills up, and the next month's ids do not depend on where it was cut.
+//! - **Rows of the open month are the nightly batch's partial aggregate.** `updated` is
+//!   03:00 UTC on the as-of day; counters only grow from one day to the next, statuses
+//!   only move forward, and once the month ends its rows are final (`updated` the batch
+//!   after its end, rule A8).
+//!
+//! So a warehouse seeded as of D1 and advanced to D2 (re-aggregate the open month in
+//! place, insert the months since) equals one seeded as of D2.
+//!
 //! # Calibration
 //!
 //! The defaults of [`profile::Rates`], [`profile::Warmup`] and [`profile::Sending`] are
@@ -53,7 +77,7 @@ mod shard;
 /// a dependency upgrade that draws differently): the golden-hash test in
 /// `tests/determinism.rs` pins each version to the hash of its `dev` world and fails until
 /// a changed world has a new version.
-pub const DATA_VERSION: u32 = 2;
+pub const DATA_VERSION: u32 = 3;
 
 pub use activity::TenantActivity;
 pub use profile::{Profile, ProfileError};
@@ -62,6 +86,7 @@ pub use shard::{Shard, ShardError};
 
 use activity::Context;
 use calendar::Calendar;
+use world::Population;
 
 /// A configured run: profile (already scaled) and seed.
 #[derive(Debug, Clone)]
@@ -69,16 +94,19 @@ pub struct Simulator {
     profile: Profile,
     seed: u64,
     calendar: Calendar,
+    population: Population,
 }
 
 impl Simulator {
     /// A run of `profile` seeded with `seed`.
     pub fn new(profile: Profile, seed: u64) -> Self {
         let calendar = Calendar::new(profile.first_period, profile.as_of);
+        let population = Population::new(&profile, &calendar, seed);
         Self {
             profile,
             seed,
             calendar,
+            population,
         }
     }
 
@@ -97,9 +125,10 @@ impl Simulator {
         &self.calendar
     }
 
-    /// The tenant numbers of `shard`, in order.
+    /// The tenant numbers of `shard` by the as-of day, in order: a later as-of day only
+    /// adds tenants, with higher numbers.
     pub fn tenants(&self, shard: Shard) -> impl Iterator<Item = u32> + '_ {
-        (1..=self.profile.tenants).filter(move |&no| shard.contains(no))
+        (1..=self.population.len()).filter(move |&no| shard.contains(no))
     }
 
     /// Tenant `no`'s rows, streamed one billing period at a time.
@@ -111,6 +140,7 @@ impl Simulator {
                 seed: self.seed,
             },
             no,
+            self.population.signup_day(no),
         )
     }
 

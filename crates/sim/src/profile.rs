@@ -46,14 +46,17 @@ pub enum ProfileError {
 pub struct Profile {
     /// A label, recorded with every seed.
     pub name: String,
-    /// Tenants at scale 1.
+    /// Customers at the start of the first period, at scale 1: the initial population.
+    /// Later customers arrive month by month (`tenancy.monthly_signups`), so the number of
+    /// tenants at a date grows with the date.
     pub tenants: u32,
     /// The first billing period: the 1st of a month.
     #[serde(deserialize_with = "date")]
     pub first_period: NaiveDate,
     /// The simulated "today": activity stops at the start of this day, and the month
-    /// that contains it is the last (current) period. On the 1st, that period has no
-    /// activity at all.
+    /// that contains it is the last (current, open) period. On the 1st, that period has
+    /// no activity at all. Everything before it is the same whatever `as_of` says (see
+    /// the crate docs on time), so `seed --as-of` may move it forward.
     #[serde(deserialize_with = "date")]
     pub as_of: NaiveDate,
     /// Who the tenants are and how they come and go.
@@ -94,8 +97,9 @@ fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Tenancy {
-    /// Share of tenants already customers before the first period.
-    pub existing_share: f64,
+    /// Expected sign-ups a month, as a share of the initial population (`tenants`): each
+    /// month draws its own number of new customers, on days spread over the month.
+    pub monthly_signups: f64,
     /// Share of tenants that are agencies (several companies, many mailboxes).
     pub agency_share: f64,
     /// Companies of an agency, inclusive range.
@@ -113,7 +117,7 @@ pub struct Tenancy {
 impl Default for Tenancy {
     fn default() -> Self {
         Self {
-            existing_share: 0.45,
+            monthly_signups: 0.11,
             agency_share: 0.1,
             agency_companies: [2, 6],
             trial_share: 0.3,
@@ -314,17 +318,44 @@ impl Profile {
             });
         }
         let tenants = (f64::from(self.tenants) * scale).round().max(1.0);
-        if tenants > f64::from(crate::ids::MAX_TENANTS) {
+        let scaled = Self {
+            tenants: tenants.min(f64::from(u32::MAX)) as u32,
+            ..self.clone()
+        };
+        if tenants > f64::from(crate::ids::MAX_TENANTS)
+            || scaled.most_tenants() > u64::from(crate::ids::MAX_TENANTS)
+        {
             return Err(ProfileError::Invalid {
                 origin: self.name.clone(),
                 field: "scale",
-                problem: format!("gives {tenants} tenants, above {}", crate::ids::MAX_TENANTS),
+                problem: format!(
+                    "gives up to {} tenants by as_of, above {}",
+                    scaled.most_tenants().max(tenants as u64),
+                    crate::ids::MAX_TENANTS
+                ),
             });
         }
-        Ok(Self {
-            tenants: tenants as u32,
+        Ok(scaled)
+    }
+
+    /// The profile as of another day (`seed --as-of`), validated like a profile file.
+    pub fn at(&self, as_of: NaiveDate) -> Result<Self, ProfileError> {
+        let moved = Self {
+            as_of,
             ..self.clone()
-        })
+        };
+        moved.validate(&self.name)?;
+        Ok(moved)
+    }
+
+    /// The most tenants there can be by `as_of`: the initial population plus the most
+    /// sign-ups each month can draw ([`crate::world::signups_bound`]).
+    pub fn most_tenants(&self) -> u64 {
+        let months = u64::from(crate::calendar::months_between(
+            self.first_period,
+            self.as_of,
+        )) + 1;
+        u64::from(self.tenants) + months * u64::from(crate::world::signups_bound(self))
     }
 
     fn validate(&self, origin: &str) -> Result<(), ProfileError> {
@@ -364,12 +395,27 @@ impl Profile {
             ));
         }
         let t = &self.tenancy;
+        if !(0.0..=10.0).contains(&t.monthly_signups) {
+            return Err(invalid(
+                "tenancy.monthly_signups",
+                format!("must be between 0 and 10, got {}", t.monthly_signups),
+            ));
+        }
+        if self.most_tenants() > u64::from(crate::ids::MAX_TENANTS) {
+            return Err(invalid(
+                "tenants",
+                format!(
+                    "with tenancy.monthly_signups may reach {} tenants by as_of, above {}",
+                    self.most_tenants(),
+                    crate::ids::MAX_TENANTS
+                ),
+            ));
+        }
         let s = &self.sending;
         let c = &self.campaigns;
         let r = &self.rates;
         let w = &self.warmup;
         for (field, value) in [
-            ("tenancy.existing_share", t.existing_share),
             ("tenancy.agency_share", t.agency_share),
             ("tenancy.trial_share", t.trial_share),
             ("tenancy.trial_conversion", t.trial_conversion),

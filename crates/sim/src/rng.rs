@@ -27,6 +27,12 @@ pub enum Domain {
     MailboxPeriod = 4,
     /// A company's names: its brand, sending domains and mailbox addresses.
     Naming = 5,
+    /// The sign-ups of one month.
+    Signups = 6,
+    /// One company's growth in one month.
+    CompanyGrowth = 7,
+    /// One of a company's campaign slots: the campaigns it launches one after another.
+    CampaignSlot = 8,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing step used only to derive seeds.

@@ -110,6 +110,18 @@ impl Rows {
         self.warmups.append(&mut other.warmups);
     }
 
+    /// Keeps the rows of `table` whose id `keep` accepts.
+    pub fn retain(&mut self, table: Table, keep: impl Fn(i64) -> bool) {
+        match table {
+            Table::Billing => self.billing.retain(|r| keep(r.id)),
+            Table::Campaign => self.campaigns.retain(|r| keep(r.id)),
+            Table::SequenceStep => self.steps.retain(|r| keep(r.id)),
+            Table::Lead => self.leads.retain(|r| keep(r.id)),
+            Table::Mailbox => self.mailboxes.retain(|r| keep(r.id)),
+            Table::Warmup => self.warmups.retain(|r| keep(r.id)),
+        }
+    }
+
     /// Sorts every table by id, so that worlds assembled in different orders compare equal.
     pub fn sort_by_id(&mut self) {
         self.billing.sort_by_key(|r| r.id);

@@ -136,3 +136,49 @@ fn usage_stays_within_the_plan_and_growing_tenants_upgrade() {
     assert_eq!(plans_seen.len(), 3, "plans seen: {plans_seen:?}");
     assert!(upgrades > 0, "no tenant upgraded");
 }
+
+/// A mailbox's health answers to its own bounces and spam complaints: among warmed
+/// mailboxes that sent campaign mail, those with complaints score clearly lower, and
+/// health falls as the month's bounce rate rises.
+#[test]
+fn health_follows_the_mailboxs_own_bounces_and_complaints() {
+    use schema::models::WarmupStatus;
+    let rows = Simulator::new(Profile::load("dev").unwrap(), 1).rows(Shard::ALL);
+    let warmed: Vec<_> = rows
+        .mailboxes
+        .iter()
+        .map(|m| &m.new)
+        .filter(|m| m.warmup_status == WarmupStatus::Warmed && m.counters.sent >= 300)
+        .collect();
+    assert!(warmed.len() > 200, "{} warmed senders", warmed.len());
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    let health = |complained: bool| -> Vec<f64> {
+        warmed
+            .iter()
+            .filter(|m| (m.counters.spam_complaints > 0) == complained)
+            .map(|m| f64::from(m.health_score))
+            .collect()
+    };
+    let (with, without) = (health(true), health(false));
+    assert!(with.len() >= 10, "{} mailboxes with complaints", with.len());
+    let gap = mean(&without) - mean(&with);
+    assert!(
+        gap >= 8.0,
+        "complaints cost only {gap:.1} points on average"
+    );
+
+    let xs: Vec<f64> = warmed
+        .iter()
+        .map(|m| f64::from(m.counters.bounced) / f64::from(m.counters.sent))
+        .collect();
+    let ys: Vec<f64> = warmed.iter().map(|m| f64::from(m.health_score)).collect();
+    let (mx, my) = (mean(&xs), mean(&ys));
+    let cov: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sx = xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>().sqrt();
+    let sy = ys.iter().map(|y| (y - my).powi(2)).sum::<f64>().sqrt();
+    let r = cov / (sx * sy);
+    assert!(
+        r <= -0.3,
+        "health barely follows the bounce rate: r = {r:.2}"
+    );
+}

@@ -5,18 +5,18 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`load`] | seed a profile (or a shard of one) into a database: fresh, resumed, or after a reset; the seed ledger |
+//! | [`load`] | seed a profile (or a shard of one) into a database: fresh, resumed, advanced to a later day, or after a reset; the seed ledger |
 //! | [`audit`] | every rule of the catalog, evaluated in SQL, as a typed [`audit::AuditReport`] |
 //! | [`export`] | the rows a seed would write, as CSV files, without a database; tenants generated on every core, the same bytes as one thread |
 //! | [`status`] | what the ledger says a warehouse holds, and whether it still does |
 //! | [`report`] | one self-contained HTML page of charts |
 //! | [`target`] | which database, connections with errors that say what to do |
-//! | [`world`] | the options that pick a world: profile, seed, scale, shard |
+//! | [`world`] | the options that pick a world: profile, seed, scale, shard, as-of day |
 //! | [`secrets`] | passwords kept out of every message |
 //!
 //! # Seeding a service's test database
 //!
-//! A service's integration test seeds the `dev` world (36 tenants, about 120k rows) into a
+//! A service's integration test seeds the `dev` world (35 tenants, about 110k rows) into a
 //! scratch database of its own and checks it, in a few lines:
 //!
 //! ```
@@ -33,12 +33,13 @@
 //!         seed: 1,
 //!         scale: 1.0,
 //!         shard: sim::Shard::ALL,
+//!         as_of: None,
 //!     },
 //!     jobs: 2,
 //!     reset: false,
 //!     dry_run: false,
 //! })?;
-//! assert_eq!(seeded.tenants, 36);
+//! assert_eq!(seeded.tenants, 35);
 //!
 //! let mut conn = PgConnection::establish(db.url())?;
 //! let audit = warehouse::audit::evaluate(&mut conn)?;

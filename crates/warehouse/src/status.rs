@@ -26,8 +26,8 @@ pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
             (None, None) => "did not finish (resumable)".to_owned(),
         };
         println!(
-            "run {}: profile {} seed {} scale {} shard {} (xtask {}), started {}, {}; {} tenants, {} rows",
-            r.id, r.profile, r.seed, r.scale, r.shard, r.tool_version, r.started_at, finished, r.tenants,
+            "run {}: profile {} seed {} scale {} shard {} as of {} (xtask {}), started {}, {}; {} tenants, {} rows",
+            r.id, r.profile, r.seed, r.scale, r.shard, r.as_of, r.tool_version, r.started_at, finished, r.tenants,
             r.rows.iter().sum::<i64>()
         );
     }

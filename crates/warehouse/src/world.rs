@@ -1,6 +1,7 @@
 //! The generation options every task shares, and what they resolve to.
 
 use anyhow::{bail, Result};
+use chrono::NaiveDate;
 use clap::Args;
 use sha2::{Digest, Sha256};
 use sim::{Profile, Shard, Simulator};
@@ -20,6 +21,20 @@ pub struct WorldArgs {
     /// Only the tenants of shard I of N, e.g. `1/2`.
     #[arg(long, default_value = "1/1")]
     pub shard: Shard,
+    /// The simulated "today" instead of the profile's `as_of`: a date (`2026-11-18`) or
+    /// `today` (the UTC date when the run starts). A warehouse holding the same seed as of
+    /// an earlier day is advanced to it.
+    #[arg(long, value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// `--as-of`: `today` is the UTC date now; anything else must be `YYYY-MM-DD`.
+fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    if text == "today" {
+        return Ok(chrono::Utc::now().date_naive());
+    }
+    text.parse()
+        .map_err(|_| format!("expected a date like 2026-11-18, or `today`; got {text:?}"))
 }
 
 /// A resolved world: the simulator, the shard, and the fingerprint of (profile, seed,
@@ -33,8 +48,16 @@ pub struct World {
     pub profile_label: String,
     /// The scale.
     pub scale: f64,
-    /// Hex SHA-256 prefix of the scaled profile, the seed and [`sim::DATA_VERSION`].
+    /// Hex SHA-256 prefix of the scaled profile (without its `as_of`: the same seed at
+    /// another day is the same world), the seed and [`sim::DATA_VERSION`].
     pub fingerprint: String,
+}
+
+impl World {
+    /// The simulated "today" of this run.
+    pub fn as_of(&self) -> NaiveDate {
+        self.sim.profile().as_of
+    }
 }
 
 impl WorldArgs {
@@ -46,8 +69,16 @@ impl WorldArgs {
                 self.scale
             );
         }
-        let profile = Profile::load(&self.profile)?.scaled(self.scale)?;
-        let canonical = toml::to_string(&profile)?;
+        let mut profile = Profile::load(&self.profile)?.scaled(self.scale)?;
+        if let Some(as_of) = self.as_of {
+            profile = profile.at(as_of)?;
+        }
+        // History does not depend on the as-of day, so neither does the fingerprint.
+        let timeless = Profile {
+            as_of: profile.first_period,
+            ..profile.clone()
+        };
+        let canonical = toml::to_string(&timeless)?;
         let digest = Sha256::digest(
             format!(
                 "{canonical}\nseed = {}\ndata_version = {}\n",

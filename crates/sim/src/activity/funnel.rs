@@ -34,29 +34,28 @@ pub enum SequenceEnd {
     Exit(LeadStatus),
     /// It received every step.
     Finished,
-    /// More steps are due, but were not sent: after the as-of day, the tenant's churn or
-    /// the campaign's pause.
+    /// More steps were due, but were never sent: the campaign was paused.
     InFlight,
 }
 
 /// Simulates one lead enrolled on `enrolled`, writing its emails into `emails` (cleared
-/// first; a buffer reused across leads). Emails on or after `stop` (the as-of day or the
-/// tenant's churn), or after the campaign's pause, are not sent: the lead then stays in
-/// the sequence.
+/// first; a buffer reused across leads). Emails after the campaign's pause are not sent:
+/// the lead then stays in the sequence. The whole sequence is simulated whatever the
+/// as-of day or the tenant's churn, so that the next lead of the stream draws the same
+/// numbers; the caller hides what is not visible.
 pub fn simulate_lead(
     rng: &mut Stream,
     rates: &Rates,
     calendar: &Calendar,
     campaign: &Campaign,
     enrolled: Day,
-    stop: Day,
     emails: &mut Vec<Email>,
 ) -> SequenceEnd {
     emails.clear();
     let mut exit = None;
     for (position, step) in campaign.steps.iter().enumerate() {
         let day = calendar.next_weekday(enrolled + step.offset);
-        if day >= stop || !campaign.sends_on(day) {
+        if !campaign.sends_on(day) {
             break;
         }
         let variant = rng.random_range(0..step.variants.len()) as u8;

@@ -50,9 +50,10 @@ pub struct TenantActivity<'a> {
 }
 
 impl<'a> TenantActivity<'a> {
-    /// Starts tenant `no`'s simulation at its first period.
-    pub fn new(ctx: Context<'a>, no: u32) -> Self {
-        let tenant = Tenant::build(ctx.profile, ctx.calendar, ctx.seed, no);
+    /// Starts the simulation of tenant `no`, who signed up on `signup` (`None`: before the
+    /// calendar), at its first period.
+    pub fn new(ctx: Context<'a>, no: u32, signup: Option<crate::calendar::Day>) -> Self {
+        let tenant = Tenant::build(ctx.profile, ctx.calendar, ctx.seed, no, signup);
         Self {
             ctx,
             next_period: tenant.first_period,
@@ -83,7 +84,7 @@ impl Iterator for TenantActivity<'_> {
         let mut rows = Rows::default();
         let mut domains_used = 0;
         for (company, carry) in self.tenant.companies.iter().zip(&mut self.carry) {
-            let mut sim = CompanyPeriod::new(self.ctx, &self.tenant, company, &period, carry);
+            let mut sim = CompanyPeriod::new(self.ctx, company, &period, carry);
             sim.run(&mut rows, &mut self.ids, billing_id, updated);
             domains_used += sim.domains_used();
         }

@@ -23,6 +23,8 @@ pub struct WarmupPeriod {
     pub end_volume: i32,
     /// Whether warmup was switched off for the month.
     pub paused: bool,
+    /// Whether warmup runs on some day of the whole month (visible yet or not).
+    pub runs: bool,
 }
 
 /// Warmup emails on ramp day `age` (0 = the day warmup started).
@@ -43,7 +45,8 @@ fn binomial(rng: &mut Stream, n: i32, p: f64) -> i32 {
     Binomial::new(n as u64, p).map_or(0, |b| b.sample(rng) as i32)
 }
 
-/// Simulates `mailbox`'s warmup over the active days of `period`.
+/// Simulates `mailbox`'s warmup over the active days of `period`: day by day, so that a
+/// later as-of day only adds days (the draws of a day never depend on how many follow).
 pub fn simulate_warmup(
     rng: &mut Stream,
     w: &Warmup,
@@ -56,34 +59,32 @@ pub fn simulate_warmup(
     let progress = (age_at_end * 100 / mailbox.ramp_days as Day).min(100);
     let warmed_before = period.start_day >= mailbox.ready_day();
     let paused = warmed_before && rng.random_bool(w.monthly_pause);
-    if paused || from >= to {
+    let runs = !paused && from < period.end_day;
+    if !runs || from >= to {
         return WarmupPeriod {
             counters: None,
             progress,
             end_volume: 0,
             paused,
+            runs,
         };
     }
-    let sent: i32 = (from..to)
-        .map(|day| daily_volume(w, mailbox, day - mailbox.warmup_start))
-        .sum();
-    let bounced = binomial(rng, sent, w.bounce);
-    let delivered = sent - bounced;
-    let opened = binomial(rng, delivered, w.open);
-    let replied = binomial(rng, delivered, w.reply);
+    let mut c = Counters::default();
+    for day in from..to {
+        let sent = daily_volume(w, mailbox, day - mailbox.warmup_start);
+        let bounced = binomial(rng, sent, w.bounce);
+        let delivered = sent - bounced;
+        c.sent += sent;
+        c.bounced += bounced;
+        c.delivered += delivered;
+        c.opened_tracked += binomial(rng, delivered, w.open);
+        c.replied += binomial(rng, delivered, w.reply);
+    }
     WarmupPeriod {
-        counters: Some(Counters {
-            sent,
-            delivered,
-            opened_tracked: opened,
-            clicked_tracked: 0,
-            replied,
-            bounced,
-            unsubscribed: 0,
-            spam_complaints: 0,
-        }),
+        counters: Some(c),
         progress,
         end_volume: daily_volume(w, mailbox, to - 1 - mailbox.warmup_start),
         paused,
+        runs,
     }
 }

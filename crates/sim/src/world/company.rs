@@ -49,7 +49,8 @@ pub struct Company {
 }
 
 impl Company {
-    /// Builds company `key.1` of tenant `key.0`, alive over `[life.0, life.1)`.
+    /// Builds company `key.1` of tenant `key.0`, alive over `[life.0, life.1)`, through the
+    /// end of the calendar's open month.
     pub fn build(
         profile: &Profile,
         calendar: &Calendar,
@@ -82,18 +83,20 @@ impl Company {
         for _ in 0..initial_domains {
             company.add_domain(profile, &mut rng, seed, &brand, life.0);
         }
-        // Growth: a domain more, with fresh mailboxes that must warm up first.
+        let initial = company.mailboxes.len();
+        // Growth: a domain more, with fresh mailboxes that must warm up first. Each month
+        // draws from its own stream, over the whole month, so the open month's growth is
+        // the same whatever the as-of day (a mailbox created after it is not visible yet).
         for period in calendar.periods() {
-            let (from, to) = (
-                period.start_day.max(life.0),
-                period.active_end_day.min(life.1),
-            );
+            let (from, to) = (period.start_day.max(life.0), period.end_day.min(life.1));
+            let key = [u64::from(key.0), u64::from(key.1), u64::from(period.index)];
+            let mut month = rng::stream(seed, Domain::CompanyGrowth, &key);
             if from < to
                 && company.domains.len() < s.domains_max as usize
-                && rng.random_bool(profile.tenancy.monthly_growth)
+                && month.random_bool(profile.tenancy.monthly_growth)
             {
-                let day = rng.random_range(from..to);
-                company.add_domain(profile, &mut rng, seed, &brand, day);
+                let day = month.random_range(from..to);
+                company.add_domain(profile, &mut month, seed, &brand, day);
             }
         }
         company.by_ready_day = company
@@ -103,7 +106,7 @@ impl Company {
             .map(|(i, m)| (m.ready_day(), i))
             .collect();
         company.by_ready_day.sort_unstable();
-        company.campaigns = Campaign::schedule(profile, calendar, &mut rng, &company, life.1);
+        company.campaigns = Campaign::schedule(profile, calendar, seed, &company, initial, life.1);
         company
     }
 

@@ -20,7 +20,8 @@ pub struct Tenant {
     pub subscription_id: String,
     /// Index of the first period with a billing row.
     pub first_period: usize,
-    /// Index of the last period with a billing row (inclusive): churn ends it early.
+    /// Index of the last period with a billing row (inclusive): its churn, or the open
+    /// period while it has not churned (yet).
     pub last_period: usize,
     /// Whether the first period is an unpaid trial (`subscription_id` is `NULL`).
     pub trial: bool,
@@ -31,46 +32,54 @@ pub struct Tenant {
 }
 
 impl Tenant {
-    /// Builds tenant `no` of the run seeded with `seed`.
-    pub fn build(profile: &Profile, calendar: &Calendar, seed: u64, no: u32) -> Self {
+    /// Builds tenant `no` of the run seeded with `seed`, who signed up on `signup` (`None`:
+    /// a customer from before the calendar).
+    ///
+    /// Every draw is made in a fixed order whatever the calendar's length, churn last and
+    /// one month at a time, so that a later as-of day only continues the same story.
+    pub fn build(
+        profile: &Profile,
+        calendar: &Calendar,
+        seed: u64,
+        no: u32,
+        signup: Option<Day>,
+    ) -> Self {
         let mut rng = rng::stream(seed, Domain::Tenant, &[u64::from(no)]);
         let t = &profile.tenancy;
         let periods = calendar.periods();
-        let last_index = periods.len() - 1;
+        let open = periods.len() - 1;
 
-        let existing = rng.random_bool(t.existing_share);
-        let (first_period, signup_day) = if existing {
-            (0, -rng.random_range(30..=720))
-        } else {
-            let index = rng.random_range(0..=last_index);
-            let p = &periods[index];
-            // Sign-ups happen before the as-of day; in a zero-activity current period the
-            // tenant signed up on its first day.
-            let span = (p.active_end_day - p.start_day).max(1);
-            (index, p.start_day + rng.random_range(0..span))
-        };
-        let trial = !existing && rng.random_bool(t.trial_share);
-
-        let mut last_period = last_index;
-        if trial && !rng.random_bool(t.trial_conversion) {
-            last_period = first_period;
-        } else {
-            for index in first_period + 1..=last_index {
-                if rng.random_bool(t.monthly_churn) {
-                    last_period = index - 1;
-                    break;
-                }
-            }
-        }
-
+        let before_calendar = -rng.random_range(30..=720);
         let agency = rng.random_bool(t.agency_share);
         let company_count = if agency {
             rng.random_range(t.agency_companies[0]..=t.agency_companies[1])
         } else {
             1
         };
+        let trial = signup.is_some() && rng.random_bool(t.trial_share);
+        let converts = rng.random_bool(t.trial_conversion);
+        let signup_day = signup.unwrap_or(before_calendar);
+        let first_period = calendar.period_of(signup_day.max(0));
+
+        let mut last_period = open;
+        if trial && !converts {
+            last_period = first_period;
+        } else {
+            for index in first_period + 1..=open {
+                if rng.random_bool(t.monthly_churn) {
+                    last_period = index - 1;
+                    break;
+                }
+            }
+        }
+        // Gone at the end of its last period; still here, as far as anyone knows, if that
+        // period is the open one.
+        let end_day = if last_period < open {
+            periods[last_period].end_day
+        } else {
+            Day::MAX
+        };
         let id = ids::tenant_id(no);
-        let end_day = periods[last_period].active_end_day;
         let companies = (1..=company_count)
             .map(|company_no| {
                 Company::build(

@@ -225,6 +225,7 @@ mod tests {
             seed: 1,
             scale: 1.0,
             shard: sim::Shard::ALL,
+            as_of: None,
         };
         let err = run(&world, &out, 0).unwrap_err();
         assert!(err.to_string().contains("--jobs"), "{err}");

@@ -7,13 +7,19 @@
 //! its [`Checksum`], so it is exactly what the warehouse holds: a killed run is resumed by
 //! skipping the tenants listed there, and a warehouse changed behind the ledger's back is
 //! noticed by comparing checksums.
+//!
+//! Both record the as-of day: a run's target, and the day each tenant's rows stand at. A
+//! later run of the same seed at a later day advances each tenant from its own as-of day,
+//! so shards (and killed runs) move forward independently.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 
 use anyhow::{bail, Result};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Timestamptz};
 use sim::ids::Table;
 
 use super::checksum::{self, Checksum, Mismatch};
@@ -35,7 +41,8 @@ CREATE TABLE IF NOT EXISTS pm_seed.runs (
     tool_version TEXT NOT NULL,
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
-    pid          INTEGER NOT NULL
+    pid          INTEGER NOT NULL,
+    as_of        DATE NOT NULL
 );
 COMMENT ON TABLE pm_seed.runs IS 'cargo xtask seed runs; pid: the backend holding the warehouse lock for the run';
 CREATE TABLE IF NOT EXISTS pm_seed.tenants (
@@ -46,9 +53,10 @@ CREATE TABLE IF NOT EXISTS pm_seed.tenants (
     id_sums     BIGINT[] NOT NULL,
     sent_sums   BIGINT[] NOT NULL,
     run_id      BIGINT NOT NULL,
+    as_of       DATE NOT NULL,
     PRIMARY KEY (fingerprint, tenant_no)
 );
-COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent)';
+COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent); as_of: the day the tenant''s rows stand at';
 ";
 
 /// Takes the ledger lock for the current transaction.
@@ -57,7 +65,8 @@ pub fn lock(conn: &mut PgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Whether the ledger exists; refuses one written by an older xtask, without checksums.
+/// Whether the ledger exists; refuses one written by an older xtask, without checksums or
+/// as-of days.
 fn exists(conn: &mut PgConnection) -> Result<bool> {
     #[derive(QueryableByName)]
     struct State {
@@ -69,12 +78,12 @@ fn exists(conn: &mut PgConnection) -> Result<bool> {
     let state = diesel::sql_query(
         "SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS ledger, EXISTS (SELECT 1 \
          FROM pg_attribute WHERE attrelid = to_regclass('pm_seed.tenants') \
-         AND attname = 'sent_sums' AND NOT attisdropped) AS current",
+         AND attname = 'as_of' AND NOT attisdropped) AS current",
     )
     .get_result::<State>(conn)?;
     if state.ledger && !state.current {
         bail!(
-            "the seed ledger (pm_seed) was written by an older xtask and has no checksums: \
+            "the seed ledger (pm_seed) was written by an older xtask and has no as-of days: \
              run again with --reset"
         );
     }
@@ -111,8 +120,10 @@ pub fn table_counts(conn: &mut PgConnection) -> QueryResult<[i64; 6]> {
 /// Checks, under the ledger lock, that the warehouse holds nothing but earlier parts of
 /// this same seed, exactly as the ledger recorded them; then, unless the shard is complete
 /// already, creates the ledger if needed and records the start of a run. A refusal writes
-/// nothing. Returns the tenants already loaded and the run's id (`None`: nothing to do).
-pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u32>, Option<i64>)> {
+/// nothing. Returns the tenants already loaded, with the day each stands at, and the run's
+/// id (`None`: nothing to do). A warehouse only moves forward: a tenant of the shard
+/// already past the run's as-of day is refused.
+pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
     // The lock is taken before the transaction starts, so that its snapshot (one for the
     // ledger and the tables, though other shards commit meanwhile) sees every seeder that
     // held the lock before.
@@ -122,7 +133,7 @@ pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u32>, Op
     checked
 }
 
-fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u32>, Option<i64>)> {
+fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
     conn.build_transaction().repeatable_read().run(|conn| {
         let ledger = exists(conn)?;
         let others: Vec<Other> = if !ledger {
@@ -154,8 +165,21 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u3
         let loaded = if ledger {
             loaded(conn, &world.fingerprint)?
         } else {
-            HashSet::new()
+            Loaded::new()
         };
+        let later = world
+            .sim
+            .tenants(world.shard)
+            .filter_map(|no| loaded.get(&no).copied())
+            .filter(|&day| day > world.as_of())
+            .max();
+        if let Some(later) = later {
+            bail!(
+                "the warehouse holds this seed as of {later}, after {}: a warehouse only moves \
+                 forward in time; run again with a later --as-of, or with --reset to seed anew",
+                world.as_of()
+            );
+        }
         let mismatch = compare_in(conn, ledger)?;
         if !mismatch.is_empty() {
             if loaded.is_empty() {
@@ -169,14 +193,17 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u3
                  run again with --reset to empty the six tables and seed anew"
             );
         }
-        let complete = world.sim.tenants(world.shard).all(|no| loaded.contains(&no));
+        let complete = world
+            .sim
+            .tenants(world.shard)
+            .all(|no| loaded.get(&no) == Some(&world.as_of()));
         if complete {
             return Ok((loaded, None));
         }
         conn.batch_execute(DDL)?;
         let run: i64 = diesel::sql_query(
-            "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at, pid) \
-             VALUES ($1, $2, $3, $4, $5, $6, now(), pg_backend_pid()) RETURNING id AS n",
+            "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at, pid, as_of) \
+             VALUES ($1, $2, $3, $4, $5, $6, now(), pg_backend_pid(), $7) RETURNING id AS n",
         )
         .bind::<Text, _>(&world.fingerprint)
         .bind::<Text, _>(&world.profile_label)
@@ -184,6 +211,7 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(HashSet<u3
         .bind::<Double, _>(world.scale)
         .bind::<Text, _>(world.shard.to_string())
         .bind::<Text, _>(env!("CARGO_PKG_VERSION"))
+        .bind::<Date, _>(world.as_of())
         .get_result::<Count>(conn)?
         .n;
         Ok((loaded, Some(run)))
@@ -223,16 +251,17 @@ pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
                 let missing: Vec<u32> = world
                     .sim
                     .tenants(world.shard)
-                    .filter(|no| !loaded.contains(no))
+                    .filter(|no| loaded.get(no) != Some(&world.as_of()))
                     .collect();
                 Ok((missing, compare_in(conn, true)?))
             })?;
     let mut problems = Vec::new();
     if !missing.is_empty() {
         problems.push(format!(
-            "{} tenants of shard {} are not in the ledger ({})",
+            "{} tenants of shard {} are not in the ledger as of {} ({})",
             missing.len(),
             world.shard,
+            world.as_of(),
             checksum::list_tenants(&missing)
         ));
     }
@@ -249,33 +278,47 @@ pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
     Ok(())
 }
 
-/// The tenants of `fingerprint` already loaded.
-pub fn loaded(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<HashSet<u32>> {
-    #[derive(QueryableByName)]
-    struct T {
-        #[diesel(sql_type = Integer)]
-        tenant_no: i32,
-    }
-    let tenants: Vec<T> =
-        diesel::sql_query("SELECT tenant_no FROM pm_seed.tenants WHERE fingerprint = $1")
-            .bind::<Text, _>(fingerprint)
-            .load(conn)?;
-    Ok(tenants.iter().map(|t| t.tenant_no as u32).collect())
+/// Loaded tenants by number, with the as-of day their rows stand at.
+pub type Loaded = HashMap<u32, NaiveDate>;
+
+#[derive(QueryableByName)]
+struct TenantDay {
+    #[diesel(sql_type = Integer)]
+    tenant_no: i32,
+    #[diesel(sql_type = Date)]
+    as_of: NaiveDate,
 }
 
-/// Whether tenant `no` of `fingerprint` is loaded, as of now (not of the transaction's
-/// start, under the default isolation): asked after claiming the tenant.
-pub fn is_loaded(conn: &mut PgConnection, fingerprint: &str, no: u32) -> QueryResult<bool> {
-    Ok(diesel::sql_query(
-        "SELECT count(*) AS n FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+/// The tenants of `fingerprint` already loaded, and the day each stands at.
+pub fn loaded(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<Loaded> {
+    let tenants: Vec<TenantDay> =
+        diesel::sql_query("SELECT tenant_no, as_of FROM pm_seed.tenants WHERE fingerprint = $1")
+            .bind::<Text, _>(fingerprint)
+            .load(conn)?;
+    Ok(tenants
+        .iter()
+        .map(|t| (t.tenant_no as u32, t.as_of))
+        .collect())
+}
+
+/// The day tenant `no` of `fingerprint` stands at, if it is loaded, as of now (not of the
+/// transaction's start, under the default isolation): asked after claiming the tenant.
+pub fn loaded_as_of(
+    conn: &mut PgConnection,
+    fingerprint: &str,
+    no: u32,
+) -> QueryResult<Option<NaiveDate>> {
+    let found: Vec<TenantDay> = diesel::sql_query(
+        "SELECT tenant_no, as_of FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
     )
     .bind::<Text, _>(fingerprint)
     .bind::<Integer, _>(no as i32)
-    .get_result::<Count>(conn)?
-    .n > 0)
+    .load(conn)?;
+    Ok(found.first().map(|t| t.as_of))
 }
 
-/// Records a loaded tenant and its checksum; call inside the tenant's transaction.
+/// Records a loaded (or advanced) tenant, its checksum and the day it stands at; call
+/// inside the tenant's transaction.
 pub fn record_tenant(
     conn: &mut PgConnection,
     run: i64,
@@ -283,10 +326,13 @@ pub fn record_tenant(
     no: u32,
     tenant_id: &str,
     sum: &Checksum,
+    as_of: NaiveDate,
 ) -> QueryResult<()> {
     diesel::sql_query(
-        "INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
+         rows = EXCLUDED.rows, id_sums = EXCLUDED.id_sums, sent_sums = EXCLUDED.sent_sums, \
+         run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of",
     )
     .bind::<Text, _>(fingerprint)
     .bind::<Integer, _>(no as i32)
@@ -295,6 +341,7 @@ pub fn record_tenant(
     .bind::<Array<BigInt>, _>(sum.ids.to_vec())
     .bind::<Array<BigInt>, _>(sum.sent.to_vec())
     .bind::<BigInt, _>(run)
+    .bind::<Date, _>(as_of)
     .execute(conn)?;
     Ok(())
 }
@@ -384,6 +431,9 @@ pub struct RunRecord {
     /// xtask version.
     #[diesel(sql_type = Text)]
     pub tool_version: String,
+    /// The day the run seeded (or advanced) to.
+    #[diesel(sql_type = Date)]
+    pub as_of: NaiveDate,
     /// Start.
     #[diesel(sql_type = Timestamptz)]
     pub started_at: chrono::DateTime<chrono::Utc>,
@@ -408,12 +458,13 @@ pub fn runs(conn: &mut PgConnection) -> Result<Vec<RunRecord>> {
         return Ok(Vec::new());
     }
     Ok(diesel::sql_query(
-        "SELECT id, profile, seed, scale, shard, tool_version, started_at, finished_at, \
+        "SELECT id, profile, seed, scale, shard, tool_version, as_of, started_at, finished_at, \
          (SELECT count(*)::int4 FROM pm_seed.tenants t WHERE t.run_id = r.id) AS tenants, \
          ARRAY(SELECT coalesce(sum(t.rows[i]), 0)::int8 FROM generate_series(1, 6) i \
                LEFT JOIN pm_seed.tenants t ON t.run_id = r.id GROUP BY i ORDER BY i) AS rows, \
          CASE WHEN finished_at IS NULL THEN (SELECT min(l.id) FROM pm_seed.runs l \
                WHERE l.id > r.id AND l.fingerprint = r.fingerprint AND l.finished_at IS NOT NULL \
+               AND l.as_of >= r.as_of \
                AND (l.shard = r.shard OR l.shard = '1/1')) END AS completed_by \
          FROM pm_seed.runs r ORDER BY id",
     )

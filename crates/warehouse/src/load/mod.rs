@@ -6,7 +6,14 @@
 //! server backends load, so generation and loading overlap and the server runs several
 //! COPY streams at once. Each loader holds a few MiB of encoded rows at most, whatever
 //! the scale. An empty warehouse is loaded in bulk, its keys built afterwards ([`bulk`]).
+//!
+//! `--as-of` moves a warehouse forward in time: a tenant the ledger holds as of an earlier
+//! day gets the nightly batch instead of a load (the month open then is re-aggregated in
+//! place, the months since are inserted, closed months are not touched), in the same one
+//! transaction with its ledger row. A killed run is resumed the same way, tenant by
+//! tenant; a day earlier than the warehouse's is refused.
 
+mod advance;
 pub mod bulk;
 pub mod checksum;
 pub mod copy;
@@ -14,4 +21,4 @@ mod guard;
 pub mod ledger;
 mod seed;
 
-pub use seed::{default_jobs, run, SeedArgs};
+pub use seed::{default_jobs, run, SeedArgs, SeedReport};

@@ -11,9 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sim::ids::Table;
 use sim::Shard;
 
-use super::checksum::Checksum;
 use super::copy::TenantBuffers;
-use super::{bulk, guard, ledger};
+use super::{advance, bulk, guard, ledger};
 use crate::target::{db_step, Target};
 use crate::world::{World, WorldArgs};
 
@@ -114,9 +113,10 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     let todo: Vec<u32> = world
         .sim
         .tenants(world.shard)
-        .filter(|no| !done.contains(no))
+        .filter(|no| done.get(no) != Some(&world.as_of()))
         .collect();
     let already = world.sim.tenants(world.shard).count() - todo.len();
+    let behind = todo.iter().filter_map(|no| done.get(no)).min();
     let Some(run_id) = run_id else {
         if pending.is_some() {
             eprintln!("every tenant is loaded: rebuilding the keys of the interrupted bulk load");
@@ -128,15 +128,22 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         }
         ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
         eprintln!(
-            "nothing to do: {} already holds this seed's {already} tenants of shard {} (profile {}, seed {})",
+            "nothing to do: {} already holds this seed's {already} tenants of shard {} as of {} (profile {}, seed {})",
             target.database(),
             world.shard,
+            world.as_of(),
             world.profile_label,
             world.sim.seed()
         );
         return Ok(SeedReport::default());
     };
-    if already > 0 {
+    if let Some(behind) = behind {
+        eprintln!(
+            "advancing from {behind} to {}: {} tenants to bring forward or add",
+            world.as_of(),
+            todo.len()
+        );
+    } else if already > 0 {
         eprintln!(
             "resuming: {already} tenants already loaded, {} to go",
             todo.len()
@@ -200,10 +207,6 @@ fn migrate(conn: &mut PgConnection) -> Result<()> {
     }
     Ok(())
 }
-
-/// Encoded rows a loader holds before it sends them: what bounds the seeder's memory,
-/// whatever the scale and however large one tenant is.
-const FLUSH_BYTES: usize = 4 << 20;
 
 /// What a loader needs to load tenants into the warehouse for a run.
 struct Loader<'a> {
@@ -304,7 +307,7 @@ impl Loader<'_> {
     /// ledger row in one transaction.
     fn load_tenant(&self, conn: &mut PgConnection, no: u32, wait: bool) -> Result<Outcome> {
         let world = self.world;
-        let mut activity = world.sim.tenant(no);
+        let activity = world.sim.tenant(no);
         let tenant_id = activity.tenant().id.clone();
         // READ COMMITTED whatever the role's default: the ledger is read after the claim's
         // lock wait, and must see what the run that held the claim committed.
@@ -315,21 +318,25 @@ impl Loader<'_> {
                     return Ok(Outcome::Busy);
                 }
                 // Asked after the claim: a run that held it before has committed by now.
-                if ledger::is_loaded(conn, &world.fingerprint, no)? {
-                    return Ok(Outcome::Done);
-                }
-                let mut buffers = TenantBuffers::default();
-                let mut sum = Checksum::default();
-                let mut counts = [0; 6];
-                for period in activity.by_ref() {
-                    buffers.add(&period);
-                    sum.add(&period);
-                    if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
-                        buffers.flush(conn, &mut counts)?;
+                let since = ledger::loaded_as_of(conn, &world.fingerprint, no)?;
+                match since {
+                    Some(day) if day == world.as_of() => return Ok(Outcome::Done),
+                    Some(day) if day > world.as_of() => {
+                        anyhow::bail!("another run moved it to {day}, after {}", world.as_of())
                     }
+                    _ => {}
                 }
-                buffers.flush(conn, &mut counts)?;
-                ledger::record_tenant(conn, self.run, &world.fingerprint, no, &tenant_id, &sum)?;
+                let written = advance::write_tenant(conn, activity, since)?;
+                ledger::record_tenant(
+                    conn,
+                    self.run,
+                    &world.fingerprint,
+                    no,
+                    &tenant_id,
+                    &written.sum,
+                    world.as_of(),
+                )?;
+                let counts = std::array::from_fn(|i| written.inserted[i] + written.updated[i]);
                 Ok(Outcome::Loaded(counts))
             })
             .with_context(|| format!("loading tenant {tenant_id} failed"))

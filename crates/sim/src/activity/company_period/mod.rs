@@ -1,5 +1,11 @@
 //! One company in one period: enrol leads, run their funnels, run warmup, and aggregate
 //! everything into the period's rows.
+//!
+//! The period is always simulated to its end, with the same draws whatever the as-of day;
+//! the as-of day only cuts what is visible: emails on or after it are not counted yet, and
+//! rows without any visible activity are not emitted. Row ids are handed out to every row
+//! the whole month will have, visible or not, so a row keeps its id while the month fills
+//! up, and the next month's ids do not depend on the day the open month was cut.
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -15,7 +21,7 @@ use crate::rng::{self, Domain};
 use schema::models::Counters;
 
 use crate::rows::{Row, Rows};
-use crate::world::{Company, Tenant};
+use crate::world::Company;
 
 /// Emails a lead receives on average, as a share of its campaign's step positions; only
 /// used to size enrolment to the mailboxes' capacity.
@@ -40,7 +46,11 @@ pub struct Carry {
     next_lead: u32,
 }
 
-/// A campaign's totals in the period.
+/// The days of campaign mail behind a mailbox's health score.
+const RECENT_DAYS: Day = 14;
+
+/// A campaign's totals in the period: visible so far, and (`rows`, `step_rows`) what the
+/// whole month will have.
 #[derive(Debug, Clone, Default)]
 struct CampaignTotals {
     counters: Counters,
@@ -48,6 +58,10 @@ struct CampaignTotals {
     finished: i32,
     /// Per step position, per variant.
     steps: Vec<[Counters; 2]>,
+    /// Lead rows of the whole month.
+    rows: i32,
+    /// Whether a step variant sends in the whole month.
+    step_rows: Vec<[bool; 2]>,
 }
 
 /// The simulation of one company over one period.
@@ -56,34 +70,31 @@ pub(super) struct CompanyPeriod<'a> {
     company: &'a Company,
     period: &'a Period,
     carry: &'a mut Carry,
-    /// The last day any mail may go out: the as-of day, or the tenant's churn.
-    stop: Day,
+    /// The as-of day: activity on or after it is not visible yet.
+    cut: Day,
     campaigns: Vec<CampaignTotals>,
     mailbox_mail: Vec<Counters>,
+    /// Each mailbox's campaign mail in the last [`RECENT_DAYS`] before the cut.
+    mailbox_recent: Vec<Counters>,
     domains: Vec<bool>,
 }
 
 impl<'a> CompanyPeriod<'a> {
     pub(super) fn new(
         ctx: Context<'a>,
-        tenant: &'a Tenant,
         company: &'a Company,
         period: &'a Period,
         carry: &'a mut Carry,
     ) -> Self {
-        let periods = ctx.calendar.periods();
-        let stop = ctx
-            .calendar
-            .as_of_day()
-            .min(periods[tenant.last_period].end_day);
         Self {
             ctx,
             company,
             period,
             carry,
-            stop,
+            cut: ctx.calendar.as_of_day(),
             campaigns: vec![CampaignTotals::default(); company.campaigns.len()],
             mailbox_mail: vec![Counters::default(); company.mailboxes.len()],
+            mailbox_recent: vec![Counters::default(); company.mailboxes.len()],
             domains: vec![false; company.domains.len()],
         }
     }
@@ -133,7 +144,8 @@ impl<'a> CompanyPeriod<'a> {
         let company = self.company;
         let campaign = &company.campaigns[campaign_index];
         let p = self.period;
-        let mut to = campaign.enrol_end.min(p.active_end_day).min(self.stop);
+        // The whole month's enrolment, whatever the as-of day: the cut comes later.
+        let mut to = campaign.enrol_end.min(p.end_day);
         if let Some(paused) = campaign.paused_at {
             to = to.min(paused);
         }
@@ -182,7 +194,6 @@ impl<'a> CompanyPeriod<'a> {
                 ctx.calendar,
                 campaign,
                 enrolled,
-                self.stop,
                 &mut emails,
             );
             emails.retain(|e| e.day >= 0);
@@ -222,7 +233,9 @@ impl<'a> CompanyPeriod<'a> {
         }
     }
 
-    /// Adds one lead row, and its emails to the step, campaign and mailbox totals.
+    /// Adds one lead row, and its emails before the cut to the step, campaign and mailbox
+    /// totals. The row gets its id even while none of its emails is visible yet; while
+    /// some are not, the lead is still in its sequence.
     fn record_lead(
         &mut self,
         out: &mut RowSink<'_>,
@@ -237,11 +250,31 @@ impl<'a> CompanyPeriod<'a> {
         let totals = &mut self.campaigns[campaign_index];
         if totals.steps.is_empty() {
             totals.steps = vec![[Counters::default(); 2]; campaign.steps.len()];
+            totals.step_rows = vec![[false; 2]; campaign.steps.len()];
         }
-        let mut lead = Counters::default();
+        let id = out.ids.next(Table::Lead);
+        totals.rows += 1;
         for email in emails {
+            totals.step_rows[email.position as usize][email.variant as usize] = true;
+        }
+        // Emails are in day order.
+        let visible = emails.partition_point(|e| e.day < self.cut);
+        if visible == 0 {
+            return;
+        }
+        let status = if visible < emails.len() {
+            LeadStatus::Active
+        } else {
+            status
+        };
+        let recent_from = self.cut.min(self.period.end_day) - RECENT_DAYS;
+        let mut lead = Counters::default();
+        for email in &emails[..visible] {
             lead += email.outcome;
             totals.steps[email.position as usize][email.variant as usize] += email.outcome;
+            if email.day >= recent_from {
+                self.mailbox_recent[mailbox] += email.outcome;
+            }
         }
         totals.counters += lead;
         totals.lead_rows += 1;
@@ -249,14 +282,21 @@ impl<'a> CompanyPeriod<'a> {
             totals.finished += 1;
         }
         self.mailbox_mail[mailbox] += lead;
-        let id = out.ids.next(Table::Lead);
+        // While its month is open, a lead row changes only when one of its emails goes
+        // out, so the nightly batch leaves it alone on other days: it was last aggregated
+        // by the batch after its last email. The batch that closes the month touches all.
+        let updated = if self.cut < self.period.end_day {
+            self.ctx.calendar.batch_after(emails[visible - 1].day)
+        } else {
+            out.updated
+        };
         let new = NewLeadAnalytics {
             lead_id: ids::lead_id(&company.id, lead_no),
             campaign_id: campaign.id.clone(),
             counters: lead,
             status,
             billing_id: out.billing_id,
-            updated: out.updated,
+            updated,
         };
         out.rows.leads.push(Row { id, new });
     }

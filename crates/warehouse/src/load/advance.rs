@@ -1,0 +1,197 @@
+//! Writing one tenant as of a day: all of it into an empty warehouse, or, for a tenant
+//! the warehouse holds as of an earlier day, only what changed since — the nightly batch.
+//!
+//! History does not depend on the as-of day (see the `sim` crate docs on time), so the
+//! months that had closed by the earlier day are already right and are not touched: same
+//! rows, same ids, same `updated`. The month that was open then is re-aggregated in
+//! place: each of its rows that exists and changed is updated under its id (one `UPDATE
+//! … FROM unnest(…)` per table), and the rows that first saw activity since are inserted under
+//! the ids the simulator kept for them. The months since are inserted whole. The caller
+//! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
+//! tenant either as of the earlier day or as of the later one.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
+use sim::calendar::Calendar;
+use sim::columns::{visit_table, ColumnSink};
+use sim::ids::Table;
+use sim::{Rows, TenantActivity};
+
+use super::checksum::Checksum;
+use super::copy::TenantBuffers;
+
+/// Encoded rows a loader holds before it sends them: what bounds the seeder's memory,
+/// whatever the scale and however large one tenant is.
+const FLUSH_BYTES: usize = 4 << 20;
+
+/// What writing a tenant did.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Rows inserted per table.
+    pub inserted: [usize; 6],
+    /// Rows updated in place per table.
+    pub updated: [usize; 6],
+    /// The tenant's checksum as of the new day, for the ledger.
+    pub sum: Checksum,
+}
+
+/// Writes `activity`'s tenant, given that the warehouse holds it as of `since` (`None`:
+/// not at all). Runs inside the caller's transaction.
+pub fn write_tenant(
+    conn: &mut PgConnection,
+    activity: TenantActivity<'_>,
+    since: Option<NaiveDate>,
+) -> Result<Written> {
+    let since = since.map(Calendar::midnight);
+    let mut written = Written::default();
+    let mut buffers = TenantBuffers::default();
+    for mut period in activity {
+        written.sum.add(&period);
+        let billing = &period.billing[0].new;
+        match since {
+            // Closed by then: already right.
+            Some(since) if billing.period_end <= since => continue,
+            // Open then: re-aggregate what exists, insert what is new.
+            Some(since) if billing.period_start <= since => {
+                for table in Table::ALL {
+                    let ids = update(conn, &period, table)?;
+                    written.updated[table as usize] += ids.len();
+                    period.retain(table, |id| ids.binary_search(&id).is_err());
+                }
+            }
+            _ => {}
+        }
+        buffers.add(&period);
+        if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
+            buffers.flush(conn, &mut written.inserted)?;
+        }
+    }
+    buffers.flush(conn, &mut written.inserted)?;
+    Ok(written)
+}
+
+/// Updates the rows of `table` in `rows` that exist and differ, every column but `id`;
+/// returns the ids of the rows that exist, sorted.
+fn update(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<Vec<i64>> {
+    if rows.count(table) == 0 {
+        return Ok(Vec::new());
+    }
+    let mut columns = Columns::default();
+    visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
+    let names = table.columns();
+    let set: Vec<String> = names[1..].iter().map(|c| format!("{c} = u.{c}")).collect();
+    let old: Vec<String> = names[1..].iter().map(|c| format!("t.{c}")).collect();
+    let new: Vec<String> = names[1..].iter().map(|c| format!("u.{c}")).collect();
+    let params: Vec<String> = columns
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("${}::{}[]", i + 1, c.sql_type()))
+        .collect();
+    // Only rows that changed are written (most lead rows of an open month do not change
+    // from one day to the next); the ids returned are every row that exists, as the
+    // statement's snapshot sees them.
+    let sql = format!(
+        "WITH u AS (SELECT * FROM unnest({params}) AS u({names})), \
+         changed AS (UPDATE {t} AS t SET {set} FROM u WHERE t.id = u.id \
+         AND ({old}) IS DISTINCT FROM ({new}) RETURNING t.id) \
+         SELECT t.id FROM {t} t JOIN u ON t.id = u.id",
+        t = table.name(),
+        set = set.join(", "),
+        old = old.join(", "),
+        new = new.join(", "),
+        params = params.join(", "),
+        names = names.join(", "),
+    );
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for column in columns.0 {
+        query = match column {
+            Column::Int8(v) => query.bind::<Array<BigInt>, _>(v),
+            Column::Int4(v) => query.bind::<Array<Integer>, _>(v),
+            Column::Text(v) => query.bind::<Array<Nullable<Text>>, _>(v),
+            Column::Time(v) => query.bind::<Array<Timestamptz>, _>(v),
+        };
+    }
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let ids: Vec<Id> = query
+        .load(conn)
+        .with_context(|| format!("re-aggregating {} failed", table.name()))?;
+    let mut ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// One column's values, in row order.
+enum Column {
+    Int8(Vec<i64>),
+    Int4(Vec<i32>),
+    Text(Vec<Option<String>>),
+    Time(Vec<DateTime<Utc>>),
+}
+
+impl Column {
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Column::Int8(_) => "int8",
+            Column::Int4(_) => "int4",
+            Column::Text(_) => "text",
+            Column::Time(_) => "timestamptz",
+        }
+    }
+}
+
+/// Rows turned into columns, for `unnest`.
+#[derive(Default)]
+struct Columns(Vec<Column>, usize);
+
+impl Columns {
+    /// The column the next value goes to, created by the first row.
+    fn next(&mut self, new: impl FnOnce() -> Column) -> &mut Column {
+        let at = self.1;
+        self.1 += 1;
+        if at == self.0.len() {
+            self.0.push(new());
+        }
+        &mut self.0[at]
+    }
+}
+
+impl ColumnSink for Columns {
+    fn begin_row(&mut self, _columns: u16) -> std::io::Result<()> {
+        self.1 = 0;
+        Ok(())
+    }
+    fn end_row(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn int8(&mut self, v: i64) -> std::io::Result<()> {
+        if let Column::Int8(c) = self.next(|| Column::Int8(Vec::new())) {
+            c.push(v);
+        }
+        Ok(())
+    }
+    fn int4(&mut self, v: i32) -> std::io::Result<()> {
+        if let Column::Int4(c) = self.next(|| Column::Int4(Vec::new())) {
+            c.push(v);
+        }
+        Ok(())
+    }
+    fn text(&mut self, v: Option<&str>) -> std::io::Result<()> {
+        if let Column::Text(c) = self.next(|| Column::Text(Vec::new())) {
+            c.push(v.map(str::to_owned));
+        }
+        Ok(())
+    }
+    fn timestamptz(&mut self, v: DateTime<Utc>) -> std::io::Result<()> {
+        if let Column::Time(c) = self.next(|| Column::Time(Vec::new())) {
+            c.push(v);
+        }
+        Ok(())
+    }
+}
