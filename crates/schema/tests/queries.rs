@@ -157,7 +157,7 @@ fn billing_usage_is_the_billing_rows_in_scope() {
         );
     }
     let all = billing_usage(&mut conn, &Scope::all()).unwrap();
-    assert_eq!(all.len(), 26);
+    assert_eq!(all.len(), 28);
     assert!(all.iter().any(BillingUsage::is_trial));
 }
 
@@ -240,11 +240,11 @@ fn dashboard_counts_every_resource_of_a_tenant_period() {
             Some(expected)
         );
     }
-    // The agency in its busiest month, for the record.
-    let agency = dashboard_counts(&mut conn, "t00002", Some(month(2026, 2)))
+    // The agency that signed up in April, for the record.
+    let agency = dashboard_counts(&mut conn, "t00012", Some(month(2026, 4)))
         .unwrap()
         .unwrap();
-    assert_eq!((agency.companies, agency.campaigns), (3, 4));
+    assert_eq!((agency.companies, agency.campaigns), (3, 3));
     assert_eq!(dashboard_counts(&mut conn, "t99999", None).unwrap(), None);
     assert_eq!(
         dashboard_counts(&mut conn, "t00002", Some(month(2026, 5))).unwrap(),
@@ -322,16 +322,20 @@ fn tenant_growth_counts_movements_month_over_month() {
             .find(|g| g.period_start == month(2026, m))
             .unwrap()
     };
-    assert_eq!(at(3).churned_tenants, 1, "t00002 leaves after February");
+    assert_eq!(
+        (at(2).churned_tenants, at(2).expired_trials),
+        (2, 1),
+        "t00002 and t00006 leave after January, t00005's trial ends"
+    );
     assert_eq!(
         at(4).converted_trials,
         1,
-        "t00003 pays after its March trial"
+        "t00009 pays after its March trial"
     );
     assert_eq!(
-        (at(5).new_tenants, at(5).trial_tenants),
-        (1, 1),
-        "t00004 signs up"
+        (at(4).new_tenants, at(4).trial_tenants),
+        (3, 3),
+        "t00012 to t00014 sign up on trials"
     );
     assert_eq!(at(5).emails_sent, 0, "May has no activity");
     for pair in got.windows(2) {
