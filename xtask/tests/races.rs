@@ -6,12 +6,19 @@ mod common;
 
 use common::*;
 
-/// 108 tenants on one loader: still running long after its first tenant commits.
+/// About a hundred tenants on one loader: still running long after its first tenant
+/// commits.
 const SLOW: [&str; 6] = ["--profile", "dev", "--scale", "3", "--jobs", "1"];
+
+/// Tenants of [`SLOW`] in `shard`: those the dev population has by its as-of day.
+fn tenants_of(shard: sim::Shard) -> i64 {
+    let profile = sim::Profile::load("dev").unwrap().scaled(3.0).unwrap(); // SLOW's scale
+    sim::Simulator::new(profile, 1).tenants(shard).count() as i64
+}
 
 /// Tenants of [`SLOW`].
 fn slow_tenants() -> i64 {
-    i64::from(sim::Profile::load("dev").unwrap().tenants) * 3
+    tenants_of(sim::Shard::ALL)
 }
 
 /// A warehouse that already holds a few tenants of [`SLOW`]: runs of the whole seed then
@@ -20,12 +27,14 @@ fn slow_tenants() -> i64 {
 fn partly_seeded(label: &str) -> ScratchDb {
     let db = ScratchDb::new(label);
     seed(&db, &[&SLOW[..], &["--shard", "1/27"]].concat());
-    assert_eq!(tenants_loaded(&db), PRELOADED);
+    assert_eq!(tenants_loaded(&db), preloaded());
     db
 }
 
-/// Tenants of [`partly_seeded`]: 108 / 27.
-const PRELOADED: i64 = 4;
+/// Tenants of [`partly_seeded`]: those of shard 1/27.
+fn preloaded() -> i64 {
+    tenants_of("1/27".parse().unwrap())
+}
 
 #[test]
 fn a_reset_or_another_seed_beside_a_running_seed_is_refused() {
@@ -71,7 +80,7 @@ fn the_same_seed_started_twice_loads_each_tenant_once() {
     seed(&reference, &SLOW);
     let db = partly_seeded("race_twice");
     let mut first = spawn_seed(&db, &SLOW);
-    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > PRELOADED);
+    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > preloaded());
     let second = spawn_seed(&db, &SLOW);
     let runs = [first.finish(), second.finish()];
     for run in &runs {
@@ -93,7 +102,7 @@ fn the_same_seed_started_twice_loads_each_tenant_once() {
 fn a_seed_whose_tenants_vanish_while_it_runs_fails() {
     let db = partly_seeded("race_vanish");
     let mut running = spawn_seed(&db, &SLOW);
-    running.wait_until("a tenant was loaded", || tenants_loaded(&db) > PRELOADED);
+    running.wait_until("a tenant was loaded", || tenants_loaded(&db) > preloaded());
     // What an emptying by hand (or the --reset of an older xtask) does to the tenants the
     // seed committed so far: gone, rows and ledger, in one snapshot. Row by row, so that it
     // takes no table lock the seed's loader could deadlock with.
@@ -126,7 +135,7 @@ fn a_seed_whose_tenants_vanish_while_it_runs_fails() {
 fn a_run_of_the_same_seed_finishes_what_a_killed_one_claimed() {
     let db = partly_seeded("race_killed_twin");
     let mut first = spawn_seed(&db, &SLOW);
-    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > PRELOADED);
+    first.wait_until("a tenant was loaded", || tenants_loaded(&db) > preloaded());
     let mut second = spawn_seed(&db, &SLOW);
     let by_second = "SELECT count(*)::text AS v FROM pm_seed.tenants \
                      WHERE run_id = (SELECT max(id) FROM pm_seed.runs)";

@@ -106,7 +106,16 @@ pub fn evaluate(conn: &mut PgConnection) -> Result<AuditReport> {
 
 /// [`evaluate`], with the time of each step.
 pub fn evaluate_timed(conn: &mut PgConnection) -> Result<(AuditReport, Vec<Timing>)> {
-    conn.build_transaction().repeatable_read().run(|conn| {
+    conn.build_transaction()
+        .repeatable_read()
+        .run(evaluate_in_transaction)
+}
+
+/// [`evaluate_timed`] in the caller's open transaction, so that the audit shares its
+/// snapshot (the report's figures and its audit describe the same warehouse). The
+/// transaction must be able to create temporary tables: not `READ ONLY`.
+pub fn evaluate_in_transaction(conn: &mut PgConnection) -> Result<(AuditReport, Vec<Timing>)> {
+    {
         let mut timings = Vec::new();
         let mut timed = |step: String, f: &mut dyn FnMut() -> Result<()>| {
             let started = Instant::now();
@@ -149,7 +158,7 @@ pub fn evaluate_timed(conn: &mut PgConnection) -> Result<(AuditReport, Vec<Timin
             findings.push(finding);
         }
         Ok((AuditReport { findings }, timings))
-    })
+    }
 }
 
 /// Every rule by its own query, one after the other: the slow reference [`evaluate`] is

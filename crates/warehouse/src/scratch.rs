@@ -348,7 +348,10 @@ mod tests {
             return;
         }
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["scratch::tests::new_panics_when_the_server_is_down", "--exact"])
+            .args([
+                "scratch::tests::new_panics_when_the_server_is_down",
+                "--exact",
+            ])
             .args(["--nocapture", "--test-threads=1"])
             .env("TESTDB_PANIC_PROBE", "1")
             .env("TEST_DATABASE_URL", UNREACHABLE)

@@ -154,11 +154,9 @@ pub fn missing(conn: &mut PgConnection) -> QueryResult<Vec<Key>> {
         #[diesel(sql_type = Bool)]
         flag: bool,
     }
-    let recorded = diesel::sql_query(
-        "SELECT to_regclass('pm_seed.bulk_keys') IS NOT NULL AS flag",
-    )
-    .get_result::<Exists>(conn)?
-    .flag;
+    let recorded = diesel::sql_query("SELECT to_regclass('pm_seed.bulk_keys') IS NOT NULL AS flag")
+        .get_result::<Exists>(conn)?
+        .flag;
     if !recorded {
         return Ok(Vec::new());
     }
@@ -273,10 +271,12 @@ fn heap_bytes(conn: &mut PgConnection, table: &str) -> QueryResult<i64> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    Ok(diesel::sql_query("SELECT pg_relation_size(to_regclass($1)) AS n")
-        .bind::<Text, _>(format!("public.{table}"))
-        .get_result::<Size>(conn)?
-        .n)
+    Ok(
+        diesel::sql_query("SELECT pg_relation_size(to_regclass($1)) AS n")
+            .bind::<Text, _>(format!("public.{table}"))
+            .get_result::<Size>(conn)?
+            .n,
+    )
 }
 
 /// Runs each group of statements in order on one connection, up to `jobs` groups at once.

@@ -68,11 +68,11 @@ pub fn share_warehouse(conn: &mut PgConnection) -> QueryResult<()> {
 /// session's shared hold does not count): for a bulk load, which must be the only run
 /// until its keys are rebuilt. `false`: another run shares the warehouse.
 pub fn take_alone(conn: &mut PgConnection) -> QueryResult<bool> {
-    Ok(
-        diesel::sql_query(format!("SELECT pg_try_advisory_lock({WAREHOUSE_KEY}) AS flag"))
-            .get_result::<Flag>(conn)?
-            .flag,
-    )
+    Ok(diesel::sql_query(format!(
+        "SELECT pg_try_advisory_lock({WAREHOUSE_KEY}) AS flag"
+    ))
+    .get_result::<Flag>(conn)?
+    .flag)
 }
 
 /// `profile P, seed S` of an unfinished recorded run (of another fingerprint than
