@@ -95,8 +95,9 @@ SELECT b.name, b.table_name, b.kind, b.definition,
        (k.oid IS NOT NULL OR to_regclass(format('public.%I', b.name)) IS NOT NULL) AS present
 FROM pm_seed.bulk_keys b
 LEFT JOIN pg_constraint k ON k.conname = b.name AND k.conrelid = to_regclass(format('public.%I', b.table_name))
-WHERE k.oid IS NULL OR NOT k.convalidated
-  OR (b.kind = 'index' AND to_regclass(format('public.%I', b.name)) IS NULL)
+-- A plain index is no constraint: it is missing when no relation has its name.
+WHERE CASE WHEN b.kind = 'index' THEN to_regclass(format('public.%I', b.name)) IS NULL
+           ELSE k.oid IS NULL OR NOT k.convalidated END
 ORDER BY b.table_name, b.kind, b.name";
 
 /// A key or index dropped by a bulk seed and not (completely) rebuilt yet.
