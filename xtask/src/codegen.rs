@@ -19,8 +19,7 @@ pub fn run(check: bool) -> Result<()> {
     let files = [
         File {
             path: schema_rs::SCHEMA_RS.to_owned(),
-            bytes: schema_rs::generate(&root.join("migrations"), &server_url(&root))?
-                .into_bytes(),
+            bytes: schema_rs::generate(&root.join("migrations"), &server_url(&root))?.into_bytes(),
         },
         rules_md(),
     ];

@@ -47,9 +47,8 @@ fn hold(db: &ScratchDb, sql: &str) -> PgConnection {
 
 /// Whether a session waits for a lock that `condition` (on `pg_locks`) describes.
 fn waiting(db: &ScratchDb, condition: &str) -> bool {
-    let sql = format!(
-        "SELECT (count(*) > 0)::text AS v FROM pg_locks WHERE NOT granted AND {condition}"
-    );
+    let sql =
+        format!("SELECT (count(*) > 0)::text AS v FROM pg_locks WHERE NOT granted AND {condition}");
     query_text(db.url(), &sql) == "true"
 }
 
@@ -60,7 +59,10 @@ fn wait_for_no_sessions(db: &ScratchDb) {
                WHERE datname = current_database() AND pid <> pg_backend_pid()";
     let started = std::time::Instant::now();
     while query_text(db.url(), sql) != "0" {
-        assert!(started.elapsed().as_secs() < 120, "the killed seed's sessions remain");
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the killed seed's sessions remain"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
@@ -97,7 +99,9 @@ fn assert_keys_missing(db: &ScratchDb, table: &str) {
     );
     let refused = write.expect_err("a write into a table without keys went through");
     assert!(
-        refused.to_string().contains("keys missing on billing_analytics"),
+        refused
+            .to_string()
+            .contains("keys missing on billing_analytics"),
         "{refused}"
     );
 }
@@ -124,12 +128,20 @@ fn a_bulk_seed_loads_the_same_rows_and_ends_with_the_migrations_catalog() {
     assert_complete(&db, &reference, &migrated, "a bulk seed against shards");
     // A warehouse that is not empty keeps the tenant-by-tenant path.
     let again = seed(&db, &["--profile", "dev", "--scale", "3", "--reset"]);
-    assert!(again.stderr().contains("bulk load"), "after --reset: {again}");
+    assert!(
+        again.stderr().contains("bulk load"),
+        "after --reset: {again}"
+    );
     let resumed = ScratchDb::new("bulk_not_empty");
     seed(&resumed, &[&ARGS[..], &["--shard", "1/2"]].concat());
     let rest = seed(&resumed, &ARGS);
     assert!(!rest.stderr().contains("bulk load"), "{rest}");
-    assert_complete(&resumed, &reference, &migrated, "a shard, then the whole seed");
+    assert_complete(
+        &resumed,
+        &reference,
+        &migrated,
+        "a shard, then the whole seed",
+    );
 }
 
 #[test]
@@ -150,7 +162,10 @@ fn a_bulk_seed_killed_during_the_heap_load_completes_on_the_next_run() {
     let rerun = seed(&db, &ARGS);
     let resuming = format!("resuming: {loaded} tenants already loaded");
     assert!(rerun.stderr().contains(&resuming), "{rerun}");
-    assert!(rerun.stdout().contains("keys and indexes built in"), "{rerun}");
+    assert!(
+        rerun.stdout().contains("keys and indexes built in"),
+        "{rerun}"
+    );
     assert_complete(&db, &reference, &migrated, "after a kill in the heap load");
 }
 
@@ -178,8 +193,15 @@ fn a_bulk_seed_killed_during_the_key_rebuild_completes_on_the_next_run() {
 
     let rerun = seed(&db, &ARGS);
     assert!(
-        rerun.stderr().contains("rebuilding the keys of the interrupted bulk load"),
+        rerun
+            .stderr()
+            .contains("rebuilding the keys of the interrupted bulk load"),
         "{rerun}"
     );
-    assert_complete(&db, &reference, &migrated, "after a kill in the key rebuild");
+    assert_complete(
+        &db,
+        &reference,
+        &migrated,
+        "after a kill in the key rebuild",
+    );
 }

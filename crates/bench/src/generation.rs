@@ -61,4 +61,3 @@ pub fn sim(exe: &std::path::Path) -> Result<()> {
     }
     Ok(())
 }
-

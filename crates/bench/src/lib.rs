@@ -28,4 +28,3 @@ pub fn peak_rss_mib() -> f64 {
         })
         .map_or(0.0, |kib| kib / 1024.0)
 }
-

@@ -92,12 +92,22 @@ mod tests {
     fn step_keys_round_trip() {
         let plain = step_id("t00001-c1-cmp001", 3, None);
         let variant = step_id("t00001-c1-cmp001", 4, Some(1));
-        assert_eq!((step_position(&plain), step_variant(&plain)), (Some(3), None));
+        assert_eq!(
+            (step_position(&plain), step_variant(&plain)),
+            (Some(3), None)
+        );
         assert_eq!(
             (step_position(&variant), step_variant(&variant)),
             (Some(4), Some('b'))
         );
-        for odd in ["no-position-here", "x-s", "x-sa", "x-s+3", "x-s3ab", "x-s 3"] {
+        for odd in [
+            "no-position-here",
+            "x-s",
+            "x-sa",
+            "x-s+3",
+            "x-s3ab",
+            "x-s 3",
+        ] {
             assert_eq!(step_position(odd), None, "{odd}");
         }
     }

@@ -86,6 +86,11 @@ fn mailbox_domains_parse_the_same_in_rust_and_sql() {
     let parsed = parse_in_sql(MAILBOX_KEYS);
     assert_eq!(parsed.len(), MAILBOX_KEYS.len());
     for row in parsed {
-        assert_eq!(row.domain, mailbox_domain(&row.key), "domain of {:?}", row.key);
+        assert_eq!(
+            row.domain,
+            mailbox_domain(&row.key),
+            "domain of {:?}",
+            row.key
+        );
     }
 }

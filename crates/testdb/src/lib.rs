@@ -41,4 +41,3 @@ pub fn apply_sql(conn: &mut PgConnection, origin: &str, sql: &str) {
         panic!("applying {origin}: {err}");
     }
 }
-

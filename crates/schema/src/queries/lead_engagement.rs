@@ -103,7 +103,9 @@ impl LeadPage {
     /// The `limit` leads after the last row of the previous page, or `None` when that page
     /// was not full (there is nothing after it).
     pub fn next(&self, previous: &[LeadEngagement]) -> Option<Self> {
-        let last = previous.last().filter(|_| previous.len() >= self.limit as usize)?;
+        let last = previous
+            .last()
+            .filter(|_| previous.len() >= self.limit as usize)?;
         Some(Self {
             limit: self.limit,
             after: Some(last.cursor()),
