@@ -57,11 +57,8 @@ fn measure(args: &BenchAdvanceArgs, advanced: &Target, fresh: &Target) -> Result
         load::run(&SeedArgs {
             database_url: Some(target.secret_url().to_owned()),
             world: WorldArgs {
-                profile: args.profile.clone(),
-                seed: 1,
-                scale: 1.0,
-                shard: sim::Shard::ALL,
                 as_of: Some(as_of),
+                ..WorldArgs::whole(&args.profile, 1.0)
             },
             jobs: args.jobs,
             reset: false,

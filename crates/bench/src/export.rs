@@ -27,13 +27,7 @@ impl Timed {
 
 /// Runs `bench-export`.
 pub fn run(profile: &str, scale: f64, jobs: u32, rounds: u32) -> Result<()> {
-    let world = WorldArgs {
-        profile: profile.to_owned(),
-        seed: 1,
-        scale,
-        shard: sim::Shard::ALL,
-        as_of: None,
-    };
+    let world = WorldArgs::whole(profile, scale);
     let base = std::env::temp_dir().join(format!("pm_bench_export_{}", std::process::id()));
     std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
     let result = compare(&world, &base, jobs, rounds);

@@ -38,13 +38,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
     let seeded = ScratchDb::create_on(server.secret_url(), "bench_seed")?;
     let copied = ScratchDb::create_on(server.secret_url(), "bench_copy")?;
     let restored = ScratchDb::create_on(server.secret_url(), "bench_restore")?;
-    let world = WorldArgs {
-        profile: profile.to_owned(),
-        seed: 1,
-        scale,
-        shard: sim::Shard::ALL,
-        as_of: None,
-    };
+    let world = WorldArgs::whole(profile, scale);
 
     // (c) first, so that the peak memory is the seeder's alone.
     let seeded = Target::parse(seeded.url())?;

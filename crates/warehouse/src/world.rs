@@ -28,6 +28,20 @@ pub struct WorldArgs {
     pub as_of: Option<NaiveDate>,
 }
 
+impl WorldArgs {
+    /// The whole of `profile` at `scale`, seed 1, as of the profile's own day: the world
+    /// the benchmarks measure.
+    pub fn whole(profile: &str, scale: f64) -> Self {
+        Self {
+            profile: profile.to_owned(),
+            seed: 1,
+            scale,
+            shard: Shard::ALL,
+            as_of: None,
+        }
+    }
+}
+
 /// `--as-of`: `today` is the UTC date now; anything else must be `YYYY-MM-DD`.
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
     if text == "today" {

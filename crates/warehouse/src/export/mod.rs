@@ -220,13 +220,7 @@ mod tests {
     #[test]
     fn zero_jobs_is_refused_before_anything_is_written() {
         let out = std::env::temp_dir().join(format!("pm_export_zero_jobs_{}", std::process::id()));
-        let world = WorldArgs {
-            profile: "dev".into(),
-            seed: 1,
-            scale: 1.0,
-            shard: sim::Shard::ALL,
-            as_of: None,
-        };
+        let world = WorldArgs::whole("dev", 1.0);
         let err = run(&world, &out, 0).unwrap_err();
         assert!(err.to_string().contains("--jobs"), "{err}");
         assert!(!out.exists(), "{} was created", out.display());
