@@ -139,12 +139,18 @@ impl Calendar {
         } else {
             self.as_of
         };
-        Self::midnight(batch_day) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+        Self::batch_on(batch_day)
     }
 
     /// The nightly batch that aggregated `day`: 03:00 UTC the next day.
     pub fn batch_after(&self, day: Day) -> DateTime<Utc> {
-        Self::midnight(self.date(day + 1)) + chrono::Duration::hours(i64::from(BATCH_HOUR))
+        Self::batch_on(self.date(day + 1))
+    }
+
+    /// The nightly batch run on `date` (it aggregates the day before): the last one a
+    /// warehouse as of `date` holds.
+    pub fn batch_on(date: NaiveDate) -> DateTime<Utc> {
+        Self::midnight(date) + chrono::Duration::hours(i64::from(BATCH_HOUR))
     }
 }
 

@@ -122,6 +122,20 @@ impl Rows {
         }
     }
 
+    /// Keeps only the rows last aggregated after `batch`. A warehouse whose last nightly
+    /// batch was `batch` already holds the others exactly as they are: while its month is
+    /// open, a lead row changes only when one of its emails goes out, and its `updated`
+    /// says when (the batch after its last email); every other row of an open month is
+    /// aggregated by every batch, and every row of a month by the batch that closes it.
+    pub fn retain_aggregated_after(&mut self, batch: chrono::DateTime<chrono::Utc>) {
+        self.billing.retain(|r| r.new.updated > batch);
+        self.campaigns.retain(|r| r.new.updated() > batch);
+        self.steps.retain(|r| r.new.updated() > batch);
+        self.leads.retain(|r| r.new.updated() > batch);
+        self.mailboxes.retain(|r| r.new.updated() > batch);
+        self.warmups.retain(|r| r.new.updated() > batch);
+    }
+
     /// Sorts every table by id, so that worlds assembled in different orders compare equal.
     pub fn sort_by_id(&mut self) {
         self.billing.sort_by_key(|r| r.id);

@@ -3,10 +3,11 @@
 //!
 //! History does not depend on the as-of day (see the `sim` crate docs on time), so the
 //! months that had closed by the earlier day are already right and are not touched: same
-//! rows, same ids, same `updated`. The month that was open then is re-aggregated in
-//! place: each of its rows that exists and changed is updated under its id (one `UPDATE
-//! … FROM unnest(…)` per table), and the rows that first saw activity since are inserted under
-//! the ids the simulator kept for them. The months since are inserted whole. The caller
+//! rows, same ids, same `updated`. Of the month that was open then, only the rows that a
+//! batch since re-aggregated are written ([`sim::Rows::retain_aggregated_after`]): most
+//! lead rows of an open month get no email on a given day and are left alone. They are
+//! written under the ids the simulator kept for them, one `INSERT … ON CONFLICT (id) DO
+//! UPDATE` per table: updated where they exist, inserted where they first saw mail since. The months since are inserted whole. The caller
 //! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
 //! tenant either as of the earlier day or as of the later one.
 
@@ -31,8 +32,9 @@ const FLUSH_BYTES: usize = 4 << 20;
 pub struct Written {
     /// Rows inserted per table.
     pub inserted: [usize; 6],
-    /// Rows updated in place per table.
-    pub updated: [usize; 6],
+    /// Rows of the month that was open written under their ids per table: updated where
+    /// they existed, inserted where they first saw mail since.
+    pub reaggregated: [usize; 6],
     /// The tenant's checksum as of the new day, for the ledger.
     pub sum: Checksum,
 }
@@ -44,22 +46,24 @@ pub fn write_tenant(
     activity: TenantActivity<'_>,
     since: Option<NaiveDate>,
 ) -> Result<Written> {
-    let since = since.map(Calendar::midnight);
+    // The warehouse's day, and the last nightly batch it holds.
+    let held = since.map(|day| (Calendar::midnight(day), Calendar::batch_on(day)));
     let mut written = Written::default();
     let mut buffers = TenantBuffers::default();
     for mut period in activity {
         written.sum.add(&period);
         let billing = &period.billing[0].new;
-        match since {
+        match held {
             // Closed by then: already right.
-            Some(since) if billing.period_end <= since => continue,
-            // Open then: re-aggregate what exists, insert what is new.
-            Some(since) if billing.period_start <= since => {
+            Some((since, _)) if billing.period_end <= since => continue,
+            // Open then: what the batches since re-aggregated is updated where it exists
+            // and inserted where it is new; the rest is already right.
+            Some((since, batch)) if billing.period_start <= since => {
+                period.retain_aggregated_after(batch);
                 for table in Table::ALL {
-                    let ids = update(conn, &period, table)?;
-                    written.updated[table as usize] += ids.len();
-                    period.retain(table, |id| ids.binary_search(&id).is_err());
+                    written.reaggregated[table as usize] += upsert(conn, &period, table)?;
                 }
+                continue;
             }
             _ => {}
         }
@@ -72,38 +76,32 @@ pub fn write_tenant(
     Ok(written)
 }
 
-/// Updates the rows of `table` in `rows` that exist and differ, every column but `id`;
-/// returns the ids of the rows that exist, sorted.
-fn update(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<Vec<i64>> {
+/// Writes the rows of `table` in `rows` under their ids: updated where the id exists,
+/// inserted where it does not. Returns how many.
+fn upsert(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<usize> {
     if rows.count(table) == 0 {
-        return Ok(Vec::new());
+        return Ok(0);
     }
     let mut columns = Columns::default();
     visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
     let names = table.columns();
-    let set: Vec<String> = names[1..].iter().map(|c| format!("{c} = u.{c}")).collect();
-    let old: Vec<String> = names[1..].iter().map(|c| format!("t.{c}")).collect();
-    let new: Vec<String> = names[1..].iter().map(|c| format!("u.{c}")).collect();
+    let set: Vec<String> = names[1..]
+        .iter()
+        .map(|c| format!("{c} = EXCLUDED.{c}"))
+        .collect();
     let params: Vec<String> = columns
         .0
         .iter()
         .enumerate()
         .map(|(i, c)| format!("${}::{}[]", i + 1, c.sql_type()))
         .collect();
-    // Only rows that changed are written (most lead rows of an open month do not change
-    // from one day to the next); the ids returned are every row that exists, as the
-    // statement's snapshot sees them.
     let sql = format!(
-        "WITH u AS (SELECT * FROM unnest({params}) AS u({names})), \
-         changed AS (UPDATE {t} AS t SET {set} FROM u WHERE t.id = u.id \
-         AND ({old}) IS DISTINCT FROM ({new}) RETURNING t.id) \
-         SELECT t.id FROM {t} t JOIN u ON t.id = u.id",
+        "INSERT INTO {t} ({names}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({params}) \
+         ON CONFLICT (id) DO UPDATE SET {set}",
         t = table.name(),
-        set = set.join(", "),
-        old = old.join(", "),
-        new = new.join(", "),
-        params = params.join(", "),
         names = names.join(", "),
+        params = params.join(", "),
+        set = set.join(", "),
     );
     let mut query = diesel::sql_query(sql).into_boxed();
     for column in columns.0 {
@@ -114,17 +112,9 @@ fn update(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<Vec<i64>
             Column::Time(v) => query.bind::<Array<Timestamptz>, _>(v),
         };
     }
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let ids: Vec<Id> = query
-        .load(conn)
-        .with_context(|| format!("re-aggregating {} failed", table.name()))?;
-    let mut ids: Vec<i64> = ids.into_iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    Ok(ids)
+    query
+        .execute(conn)
+        .with_context(|| format!("re-aggregating {} failed", table.name()))
 }
 
 /// One column's values, in row order.

@@ -336,7 +336,7 @@ impl Loader<'_> {
                     &written.sum,
                     world.as_of(),
                 )?;
-                let counts = std::array::from_fn(|i| written.inserted[i] + written.updated[i]);
+                let counts = std::array::from_fn(|i| written.inserted[i] + written.reaggregated[i]);
                 Ok(Outcome::Loaded(counts))
             })
             .with_context(|| format!("loading tenant {tenant_id} failed"))
