@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use schema::models::{CampaignStatus, Counters, LeadStatus, MailboxCampaignStatus, WarmupStatus};
 use sim::calendar::Calendar;
-use sim::rows::Activity;
+use sim::rows::{Activity, Row};
 use sim::rules::evaluate;
 use sim::{Profile, Rows, Shard, Simulator};
 
@@ -329,4 +329,150 @@ fn a_shrinking_counter_is_caught() {
     let mut late = world(&profile, 8, d1 + Days::new(5));
     late.leads[0].new.counters.replied += 1;
     assert!(!continues(&early, d1, &late).is_empty());
+}
+
+/// The rows of `late` that no batch after `batch` re-aggregated, each with its twin in
+/// `early` (same id): the problems, where a twin is missing or differs.
+fn not_reaggregated_but_different(early: &Rows, late: &Rows, batch: DateTime<Utc>) -> Vec<String> {
+    fn check<T: std::fmt::Debug + PartialEq>(
+        table: &str,
+        early: &[Row<T>],
+        late: &[Row<T>],
+        updated: impl Fn(&T) -> DateTime<Utc>,
+        batch: DateTime<Utc>,
+        problems: &mut Vec<String>,
+    ) {
+        let held: BTreeMap<i64, &T> = early.iter().map(|r| (r.id, &r.new)).collect();
+        for r in late.iter().filter(|r| updated(&r.new) <= batch) {
+            if held.get(&r.id) != Some(&&r.new) {
+                problems.push(format!(
+                    "{table}#{}: {:?} was {:?}",
+                    r.id,
+                    r.new,
+                    held.get(&r.id)
+                ));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    check(
+        "billing",
+        &early.billing,
+        &late.billing,
+        |b| b.updated,
+        batch,
+        &mut problems,
+    );
+    check(
+        "campaign",
+        &early.campaigns,
+        &late.campaigns,
+        |r| r.updated(),
+        batch,
+        &mut problems,
+    );
+    check(
+        "step",
+        &early.steps,
+        &late.steps,
+        |r| r.updated(),
+        batch,
+        &mut problems,
+    );
+    check(
+        "lead",
+        &early.leads,
+        &late.leads,
+        |r| r.updated(),
+        batch,
+        &mut problems,
+    );
+    check(
+        "mailbox",
+        &early.mailboxes,
+        &late.mailboxes,
+        |r| r.updated(),
+        batch,
+        &mut problems,
+    );
+    check(
+        "warmup",
+        &early.warmups,
+        &late.warmups,
+        |r| r.updated(),
+        batch,
+        &mut problems,
+    );
+    problems
+}
+
+#[test]
+fn what_no_later_batch_reaggregated_is_what_the_earlier_day_holds() {
+    // The advance writes only `retain_aggregated_after(batch_on(d1))` of the world as of
+    // d2 into a warehouse as of d1; everything else must already be there, unchanged.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let first = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let mut skipped_in_open_month = 0;
+    for case in 0..6 {
+        let profile = small(rng.random_range(2..=4));
+        let seed = rng.random();
+        let d1 = random_day(&mut rng, first, 200);
+        let d2 = random_day(
+            &mut rng,
+            d1 + Days::new(1),
+            if case % 2 == 0 { 3 } else { 60 },
+        );
+        let (early, late) = (world(&profile, seed, d1), world(&profile, seed, d2));
+        let batch = Calendar::batch_on(d1);
+        let problems = not_reaggregated_but_different(&early, &late, batch);
+        assert!(
+            problems.is_empty(),
+            "case {case}, seed {seed}, {d1} -> {d2}:\n{}",
+            problems[..problems.len().min(10)].join("\n")
+        );
+        let mut written = late.clone();
+        written.retain_aggregated_after(batch);
+        let open: Vec<i64> = late
+            .billing
+            .iter()
+            .filter(|b| {
+                b.new.period_start <= Calendar::midnight(d1)
+                    && b.new.period_end > Calendar::midnight(d2)
+            })
+            .map(|b| b.id)
+            .collect();
+        let in_open = |rows: &Rows| {
+            rows.leads
+                .iter()
+                .filter(|l| open.contains(&l.new.billing_id))
+                .count()
+        };
+        skipped_in_open_month += in_open(&late) - in_open(&written);
+    }
+    assert!(
+        skipped_in_open_month > 0,
+        "the open month's quiet leads are left alone"
+    );
+}
+
+#[test]
+fn a_row_changed_without_a_later_batch_is_caught() {
+    // The checker itself: a lead row of the open month that a later day edits, but whose
+    // `updated` still says the earlier batch, is a difference.
+    let profile = small(3);
+    let d1 = NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+    let early = world(&profile, 8, d1);
+    let mut late = world(&profile, 8, d1 + Days::new(1));
+    let batch = Calendar::batch_on(d1);
+    assert!(not_reaggregated_but_different(&early, &late, batch).is_empty());
+    let quiet = late
+        .leads
+        .iter_mut()
+        .find(|l| l.new.updated <= batch && l.new.updated > Calendar::midnight(d1 - Days::new(20)))
+        .expect("a lead row of the open month with no mail since d1");
+    quiet.new.counters.opened_tracked += 1;
+    assert_eq!(
+        not_reaggregated_but_different(&early, &late, batch).len(),
+        1
+    );
 }
