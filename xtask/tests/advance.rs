@@ -55,10 +55,22 @@ fn a_killed_advance_completes_when_run_again() {
             &reference,
             "a killed advance run again, against a fresh seed",
         );
+        // Each run keeps what it wrote: the first seed all its tenants, the killed advance
+        // some, and the rerun the rest.
         let status = xtask(&["status", "--database-url", db.url()]).success();
-        assert!(
-            status.stdout().contains(&format!("as of {LATE}")),
-            "{status}"
-        );
+        let stdout = status.stdout();
+        let runs: Vec<&str> = stdout.lines().filter(|l| l.starts_with("run ")).collect();
+        assert!(runs[0].contains(&format!("as of {EARLY}")), "{status}");
+        let written: Vec<i64> = runs
+            .iter()
+            .map(|l| {
+                let tenants = l.rsplit("; ").next().and_then(|t| t.split(' ').next());
+                tenants.and_then(|n| n.parse().ok()).unwrap_or(-1)
+            })
+            .collect();
+        assert_eq!(written.len(), 3, "{status}");
+        assert_eq!(written[0], before, "{status}");
+        assert_eq!(written[1], moved, "{status}");
+        assert_eq!(written[1] + written[2], advanced(&db), "{status}");
     });
 }

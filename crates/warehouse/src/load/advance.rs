@@ -39,6 +39,13 @@ pub struct Written {
     pub sum: Checksum,
 }
 
+impl Written {
+    /// Rows written per table: inserted or re-aggregated.
+    pub fn rows(&self) -> [usize; 6] {
+        std::array::from_fn(|i| self.inserted[i] + self.reaggregated[i])
+    }
+}
+
 /// Writes `activity`'s tenant, given that the warehouse holds it as of `since` (`None`:
 /// not at all). Runs inside the caller's transaction.
 pub fn write_tenant(

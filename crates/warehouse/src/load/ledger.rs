@@ -2,7 +2,9 @@
 //! (schema `pm_seed`).
 //!
 //! `pm_seed.runs` records each seed run (profile, seed, scale, shard, tool version, rows
-//! per table, start and finish). `pm_seed.tenants` records each loaded tenant and is
+//! per table, start and finish). `pm_seed.written` keeps what each run wrote for each
+//! tenant (rows inserted or re-aggregated), so an advance does not erase what the runs
+//! before it loaded. `pm_seed.tenants` records each loaded tenant and is
 //! written in the same transaction as the tenant's rows, with the run that loaded it and
 //! its [`Checksum`], so it is exactly what the warehouse holds: a killed run is resumed by
 //! skipping the tenants listed there, and a warehouse changed behind the ledger's back is
@@ -22,7 +24,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Timestamptz};
 use sim::ids::Table;
 
-use super::checksum::{self, Checksum, Mismatch};
+use super::advance::Written;
+use super::checksum::{self, Mismatch};
 use super::guard;
 use crate::world::World;
 
@@ -57,6 +60,13 @@ CREATE TABLE IF NOT EXISTS pm_seed.tenants (
     PRIMARY KEY (fingerprint, tenant_no)
 );
 COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent); as_of: the day the tenant''s rows stand at';
+CREATE TABLE IF NOT EXISTS pm_seed.written (
+    run_id      BIGINT NOT NULL,
+    tenant_no   INTEGER NOT NULL,
+    rows        BIGINT[] NOT NULL,
+    PRIMARY KEY (run_id, tenant_no)
+);
+COMMENT ON TABLE pm_seed.written IS 'what each run wrote, per tenant, in the tenant''s own transaction: rows inserted or re-aggregated per table (billing, campaign, sequence_step, lead, mailbox, warmup)';
 ";
 
 /// Takes the ledger lock for the current transaction.
@@ -76,15 +86,14 @@ fn exists(conn: &mut PgConnection) -> Result<bool> {
         current: bool,
     }
     let state = diesel::sql_query(
-        "SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS ledger, EXISTS (SELECT 1 \
-         FROM pg_attribute WHERE attrelid = to_regclass('pm_seed.tenants') \
-         AND attname = 'as_of' AND NOT attisdropped) AS current",
+        "SELECT to_regclass('pm_seed.tenants') IS NOT NULL AS ledger, \
+         to_regclass('pm_seed.written') IS NOT NULL AS current",
     )
     .get_result::<State>(conn)?;
     if state.ledger && !state.current {
         bail!(
-            "the seed ledger (pm_seed) was written by an older xtask and has no as-of days: \
-             run again with --reset"
+            "the seed ledger (pm_seed) was written by an older xtask, without what each run \
+             wrote: run again with --reset"
         );
     }
     Ok(state.ledger)
@@ -325,11 +334,13 @@ pub fn record_tenant(
     fingerprint: &str,
     no: u32,
     tenant_id: &str,
-    sum: &Checksum,
+    written: &Written,
     as_of: NaiveDate,
 ) -> QueryResult<()> {
+    let sum = &written.sum;
     diesel::sql_query(
-        "INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of) \
+        "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) VALUES ($7, $2, $9)) \
+         INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
          rows = EXCLUDED.rows, id_sums = EXCLUDED.id_sums, sent_sums = EXCLUDED.sent_sums, \
          run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of",
@@ -342,6 +353,7 @@ pub fn record_tenant(
     .bind::<Array<BigInt>, _>(sum.sent.to_vec())
     .bind::<BigInt, _>(run)
     .bind::<Date, _>(as_of)
+    .bind::<Array<BigInt>, _>(written.rows().map(|n| n as i64).to_vec())
     .execute(conn)?;
     Ok(())
 }
@@ -404,7 +416,7 @@ pub fn reset(conn: &mut PgConnection) -> Result<[i64; 6]> {
         // No "does not exist, skipping" notices when there is no ledger.
         conn.batch_execute(
             "SET LOCAL client_min_messages = warning; \
-             DROP TABLE IF EXISTS pm_seed.runs, pm_seed.tenants",
+             DROP TABLE IF EXISTS pm_seed.runs, pm_seed.tenants, pm_seed.written",
         )?;
         QueryResult::Ok(counts)
     })?)
@@ -440,10 +452,10 @@ pub struct RunRecord {
     /// Finish, if it finished.
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// Tenants loaded by the run (also if it was interrupted).
+    /// Tenants the run loaded or advanced (also if it was interrupted).
     #[diesel(sql_type = Integer)]
     pub tenants: i32,
-    /// Rows loaded by the run, per table.
+    /// Rows the run wrote, per table: inserted, or re-aggregated by an advance.
     #[diesel(sql_type = Array<BigInt>)]
     pub rows: Vec<i64>,
     /// For a run that did not finish: the later run of the same seed and shard (or of the
@@ -459,9 +471,9 @@ pub fn runs(conn: &mut PgConnection) -> Result<Vec<RunRecord>> {
     }
     Ok(diesel::sql_query(
         "SELECT id, profile, seed, scale, shard, tool_version, as_of, started_at, finished_at, \
-         (SELECT count(*)::int4 FROM pm_seed.tenants t WHERE t.run_id = r.id) AS tenants, \
-         ARRAY(SELECT coalesce(sum(t.rows[i]), 0)::int8 FROM generate_series(1, 6) i \
-               LEFT JOIN pm_seed.tenants t ON t.run_id = r.id GROUP BY i ORDER BY i) AS rows, \
+         (SELECT count(*)::int4 FROM pm_seed.written w WHERE w.run_id = r.id) AS tenants, \
+         ARRAY(SELECT coalesce(sum(w.rows[i]), 0)::int8 FROM generate_series(1, 6) i \
+               LEFT JOIN pm_seed.written w ON w.run_id = r.id GROUP BY i ORDER BY i) AS rows, \
          CASE WHEN finished_at IS NULL THEN (SELECT min(l.id) FROM pm_seed.runs l \
                WHERE l.id > r.id AND l.fingerprint = r.fingerprint AND l.finished_at IS NOT NULL \
                AND l.as_of >= r.as_of \

@@ -333,10 +333,10 @@ impl Loader<'_> {
                     &world.fingerprint,
                     no,
                     &tenant_id,
-                    &written.sum,
+                    &written,
                     world.as_of(),
                 )?;
-                let counts = std::array::from_fn(|i| written.inserted[i] + written.reaggregated[i]);
+                let counts = written.rows();
                 Ok(Outcome::Loaded(counts))
             })
             .with_context(|| format!("loading tenant {tenant_id} failed"))
