@@ -22,9 +22,10 @@
 //!
 //! - **Arrivals are processes in time.** The initial customers are there from the start;
 //!   each month draws its sign-ups from a stream keyed by the month
-//!   ([`world::Population`]); a company grows month by month from streams keyed by the
-//!   month, and launches campaigns one after another in slots of their own. A later as-of
-//!   day only adds tenants, domains and campaigns, with the next numbers.
+//!   ([`world::Population`]); an agency's companies arrive one after another, about two
+//!   months apart; a company grows month by month from streams keyed by the month, and
+//!   launches campaigns one after another in slots of their own. A later as-of day only
+//!   adds tenants, companies, domains and campaigns, with the next numbers.
 //! - **Months are simulated whole, then cut.** The open month is simulated to its end,
 //!   with the same draws as at any other as-of day (warmup day by day, each lead's whole
 //!   sequence), and only what happened before the as-of day is counted. Ids are handed out
@@ -77,7 +78,7 @@ mod shard;
 /// a dependency upgrade that draws differently): the golden-hash test in
 /// `tests/determinism.rs` pins each version to the hash of its `dev` world and fails until
 /// a changed world has a new version.
-pub const DATA_VERSION: u32 = 3;
+pub const DATA_VERSION: u32 = 4;
 
 pub use activity::TenantActivity;
 pub use profile::{Profile, ProfileError};

@@ -102,7 +102,8 @@ pub struct Tenancy {
     pub monthly_signups: f64,
     /// Share of tenants that are agencies (several companies, many mailboxes).
     pub agency_share: f64,
-    /// Companies of an agency, inclusive range.
+    /// Companies an agency has over its life, inclusive range: the first comes with the
+    /// sign-up, the others arrive one after another, about two months apart.
     pub agency_companies: [u32; 2],
     /// Share of new sign-ups that start with a one-month trial (no subscription).
     pub trial_share: f64,

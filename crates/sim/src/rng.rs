@@ -33,6 +33,8 @@ pub enum Domain {
     CompanyGrowth = 7,
     /// One of a company's campaign slots: the campaigns it launches one after another.
     CampaignSlot = 8,
+    /// When an agency's later companies (client workspaces) arrive.
+    CompanyArrival = 9,
 }
 
 /// SplitMix64's finaliser: a bijective, well-mixing step used only to derive seeds.

@@ -80,6 +80,10 @@ const GOLDEN: &[(u32, &str)] = &[
         3,
         "b7c3d3fd8f1dce7b5b9adb174d725996b02e56dfb443cf4b7dadccb8f281e6be",
     ),
+    (
+        4,
+        "f8e2888464c9652c08eca63766b2858cfccd69364d113283fc7277bc455e4beb",
+    ),
 ];
 
 #[test]

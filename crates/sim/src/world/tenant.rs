@@ -9,6 +9,9 @@ use crate::profile::Profile;
 use crate::rng::{self, Domain};
 use crate::world::{Company, Plan};
 
+/// Mean days between the arrivals of an agency's companies.
+const COMPANY_GAP_DAYS: f64 = 60.0;
+
 /// A paying (or trialling) customer account and everything it owns.
 #[derive(Debug, Clone)]
 pub struct Tenant {
@@ -80,17 +83,29 @@ impl Tenant {
             Day::MAX
         };
         let id = ids::tenant_id(no);
+        // The first company comes with the sign-up; an agency's others (its clients) arrive
+        // one after another, on days drawn from a stream of their own, so that the draws
+        // above and each company's own do not depend on them. A company due after the
+        // tenant leaves never arrives.
+        let mut arrivals = rng::stream(seed, Domain::CompanyArrival, &[u64::from(no)]);
+        let mut arrival = signup_day;
         let companies = (1..=company_count)
-            .map(|company_no| {
-                Company::build(
-                    profile,
-                    calendar,
-                    seed,
-                    &id,
-                    (no, company_no),
-                    agency,
-                    (signup_day, end_day),
-                )
+            .map_while(|company_no| {
+                if company_no > 1 {
+                    let gap = -COMPANY_GAP_DAYS * (1.0 - arrivals.random::<f64>()).ln();
+                    arrival = arrival.saturating_add(gap.ceil() as Day);
+                }
+                (arrival < end_day).then(|| {
+                    Company::build(
+                        profile,
+                        calendar,
+                        seed,
+                        &id,
+                        (no, company_no),
+                        agency,
+                        (arrival, end_day),
+                    )
+                })
             })
             .collect();
 
