@@ -476,3 +476,36 @@ fn a_row_changed_without_a_later_batch_is_caught() {
         1
     );
 }
+
+#[test]
+fn an_agencys_companies_arrive_one_after_another() {
+    // The first company comes with the sign-up; the others later, in order, never after
+    // the tenant has left.
+    let profile = small(40);
+    let sim = Simulator::new(
+        profile
+            .at(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap())
+            .unwrap(),
+        3,
+    );
+    let mut later = 0;
+    for no in sim.tenants(Shard::ALL) {
+        let activity = sim.tenant(no);
+        let tenant = activity.tenant();
+        let arrivals: Vec<i32> = tenant
+            .companies
+            .iter()
+            .map(|c| c.mailboxes.iter().map(|m| m.warmup_start).min().unwrap())
+            .collect();
+        assert_eq!(arrivals[0], tenant.signup_day, "tenant {no}");
+        assert!(
+            arrivals.windows(2).all(|w| w[0] <= w[1]),
+            "tenant {no}: {arrivals:?}"
+        );
+        later += arrivals
+            .iter()
+            .filter(|&&day| day > tenant.signup_day)
+            .count();
+    }
+    assert!(later > 0, "no company arrived after its tenant's sign-up");
+}
