@@ -67,6 +67,14 @@ impl<'a> TenantActivity<'a> {
     pub fn tenant(&self) -> &Tenant {
         &self.tenant
     }
+
+    /// The day the tenant's last period ended, if it has left by the as-of day: its rows
+    /// are final from that day on, whatever the as-of day.
+    pub fn left_on(&self) -> Option<chrono::NaiveDate> {
+        let periods = self.ctx.calendar.periods();
+        let last = self.tenant.last_period;
+        (last + 1 < periods.len()).then(|| periods[last].end)
+    }
 }
 
 impl Iterator for TenantActivity<'_> {

@@ -6,8 +6,9 @@
 //! rows, same ids, same `updated`. Of the month that was open then, only the rows that a
 //! batch since re-aggregated are written ([`sim::Rows::retain_aggregated_after`]): most
 //! lead rows of an open month get no email on a given day and are left alone. They are
-//! written under the ids the simulator kept for them, one `INSERT … ON CONFLICT (id) DO
-//! UPDATE` per table: updated where they exist, inserted where they first saw mail since. The months since are inserted whole. The caller
+//! written under the ids the simulator kept for them, by one `INSERT … ON CONFLICT (id) DO
+//! UPDATE` per table, all in one statement: updated where they exist, inserted where they
+//! first saw mail since. The months since are inserted whole. The caller
 //! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
 //! tenant either as of the earlier day or as of the later one.
 
@@ -67,9 +68,7 @@ pub fn write_tenant(
             // and inserted where it is new; the rest is already right.
             Some((since, batch)) if billing.period_start <= since => {
                 period.retain_aggregated_after(batch);
-                for table in Table::ALL {
-                    written.reaggregated[table as usize] += upsert(conn, &period, table)?;
-                }
+                written.reaggregated = upsert(conn, &period)?;
                 continue;
             }
             _ => {}
@@ -83,35 +82,52 @@ pub fn write_tenant(
     Ok(written)
 }
 
-/// Writes the rows of `table` in `rows` under their ids: updated where the id exists,
-/// inserted where it does not. Returns how many.
-fn upsert(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<usize> {
-    if rows.count(table) == 0 {
-        return Ok(0);
+/// Writes `rows` under their ids, every table in one statement (one round trip per
+/// tenant): updated where the id exists, inserted where it does not. Returns how many per
+/// table.
+fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
+    let mut parts = Vec::new();
+    let mut counted = Vec::new();
+    let mut binds = Vec::new();
+    for table in Table::ALL {
+        if rows.count(table) == 0 {
+            counted.push("0".to_owned());
+            continue;
+        }
+        let mut columns = Columns::default();
+        visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
+        let names = table.columns();
+        let set: Vec<String> = names[1..]
+            .iter()
+            .map(|c| format!("{c} = EXCLUDED.{c}"))
+            .collect();
+        let params: Vec<String> = columns
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}[]", binds.len() + i + 1, c.sql_type()))
+            .collect();
+        let t = table.name();
+        parts.push(format!(
+            "w_{t} AS (INSERT INTO {t} ({names}) OVERRIDING SYSTEM VALUE \
+             SELECT * FROM unnest({params}) ON CONFLICT (id) DO UPDATE SET {set} RETURNING 1)",
+            names = names.join(", "),
+            params = params.join(", "),
+            set = set.join(", "),
+        ));
+        counted.push(format!("(SELECT count(*) FROM w_{t})"));
+        binds.extend(columns.0);
     }
-    let mut columns = Columns::default();
-    visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
-    let names = table.columns();
-    let set: Vec<String> = names[1..]
-        .iter()
-        .map(|c| format!("{c} = EXCLUDED.{c}"))
-        .collect();
-    let params: Vec<String> = columns
-        .0
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("${}::{}[]", i + 1, c.sql_type()))
-        .collect();
+    if parts.is_empty() {
+        return Ok([0; 6]);
+    }
     let sql = format!(
-        "INSERT INTO {t} ({names}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({params}) \
-         ON CONFLICT (id) DO UPDATE SET {set}",
-        t = table.name(),
-        names = names.join(", "),
-        params = params.join(", "),
-        set = set.join(", "),
+        "WITH {} SELECT ARRAY[{}]::int8[] AS n",
+        parts.join(", "),
+        counted.join(", ")
     );
     let mut query = diesel::sql_query(sql).into_boxed();
-    for column in columns.0 {
+    for column in binds {
         query = match column {
             Column::Int8(v) => query.bind::<Array<BigInt>, _>(v),
             Column::Int4(v) => query.bind::<Array<Integer>, _>(v),
@@ -119,9 +135,16 @@ fn upsert(conn: &mut PgConnection, rows: &Rows, table: Table) -> Result<usize> {
             Column::Time(v) => query.bind::<Array<Timestamptz>, _>(v),
         };
     }
-    query
-        .execute(conn)
-        .with_context(|| format!("re-aggregating {} failed", table.name()))
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = Array<BigInt>)]
+        n: Vec<i64>,
+    }
+    let counts = query
+        .get_result::<Counts>(conn)
+        .context("re-aggregating the open month failed")?
+        .n;
+    Ok(std::array::from_fn(|i| counts[i] as usize))
 }
 
 /// One column's values, in row order.

@@ -358,6 +358,28 @@ pub fn record_tenant(
     Ok(())
 }
 
+/// Moves a tenant whose rows did not change to the day `as_of`, for run `run` (which
+/// wrote none of them); call inside the tenant's transaction.
+pub fn move_tenant(
+    conn: &mut PgConnection,
+    run: i64,
+    fingerprint: &str,
+    no: u32,
+    as_of: NaiveDate,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) \
+         VALUES ($1, $3, '{0,0,0,0,0,0}')) \
+         UPDATE pm_seed.tenants SET as_of = $4, run_id = $1 WHERE fingerprint = $2 AND tenant_no = $3",
+    )
+    .bind::<BigInt, _>(run)
+    .bind::<Text, _>(fingerprint)
+    .bind::<Integer, _>(no as i32)
+    .bind::<Date, _>(as_of)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Records the end of a run, and moves the identity sequences past the seeded ids so that
 /// later inserts by services do not collide with them.
 pub fn finish(conn: &mut PgConnection, run: i64) -> QueryResult<()> {

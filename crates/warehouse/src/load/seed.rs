@@ -326,6 +326,13 @@ impl Loader<'_> {
                     }
                     _ => {}
                 }
+                // A tenant that had left by then is already final: only its day moves.
+                if let (Some(day), Some(left)) = (since, activity.left_on()) {
+                    if left <= day {
+                        ledger::move_tenant(conn, self.run, &world.fingerprint, no, world.as_of())?;
+                        return Ok(Outcome::Loaded([0; 6]));
+                    }
+                }
                 let written = advance::write_tenant(conn, activity, since)?;
                 ledger::record_tenant(
                     conn,
