@@ -51,6 +51,34 @@ fn a_tampered_warehouse_is_refused_and_reported() {
     xtask(&["status", "--database-url", db.url(), "--verify"]).success();
 }
 
+/// A row edited and moved under another tenant's period is its own tenant's difference:
+/// the checksums count rows by their ids, whatever period they hang under.
+#[test]
+fn a_row_moved_to_another_tenants_period_is_counted_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = &small_profile(dir.path(), 3, "2025-06-15");
+    let db = ScratchDb::new("tampered_moved");
+    seed(&db, &["--profile", profile]);
+    let tenant = |sql: &str| {
+        let sql = format!("SELECT 't' || lpad((({sql}) / 1000000000)::text, 5, '0') AS v");
+        query_text(db.url(), &sql)
+    };
+    let (moved, host) = (
+        tenant("SELECT max(id) FROM lead_analytics"),
+        tenant("SELECT min(id) FROM billing_analytics"),
+    );
+    assert_ne!(moved, host);
+    exec(
+        &db,
+        "UPDATE lead_analytics SET sent = sent + 1, \
+         billing_id = (SELECT min(id) FROM billing_analytics) \
+         WHERE id = (SELECT max(id) FROM lead_analytics)",
+    );
+    let verify = xtask(&["status", "--database-url", db.url(), "--verify"]);
+    let verify = verify.refused(&["lead_analytics", &moved]);
+    assert!(!verify.stderr().contains(&host), "{verify}");
+}
+
 /// A warehouse migrated by the seed of an empty shard has no ledger; `--reset` works
 /// there too (and after rows nobody seeded: see `refusals.rs`).
 #[test]
