@@ -1,9 +1,11 @@
 //! `bench-advance`: what one day of the nightly batch costs against a full seed of the
 //! same warehouse, both measured in this run, printed as a ratio.
 //!
-//! A warehouse seeded as of the day before (not timed) is advanced by one day (timed);
-//! then a fresh database is seeded as of that day (timed). The two end equal (the
-//! `warehouse` advance tests prove it); the ratio says what moving forward saves.
+//! A warehouse is seeded as of the day before (not timed) and kept as a template. Each
+//! round copies it (not timed) and advances the copy by one day (timed), then seeds a
+//! fresh database as of that day (timed). The two end equal (the `warehouse` advance
+//! tests prove it); the ratio of each round, and their median, say what moving forward
+//! saves. Rounds alternate the two, so a machine whose speed drifts slows both alike.
 
 use std::time::Instant;
 
@@ -19,7 +21,7 @@ use warehouse::world::WorldArgs;
 /// Options of `cargo xtask bench-advance`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchAdvanceArgs {
-    /// The server to create the two scratch databases on.
+    /// The server to create the scratch databases on.
     #[arg(long)]
     pub database_url: Option<String>,
     /// Profile to load.
@@ -31,27 +33,48 @@ pub struct BenchAdvanceArgs {
     /// Loader connections, for both.
     #[arg(long, default_value_t = load::default_jobs())]
     pub jobs: u32,
+    /// Rounds of (advance, full seed).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub rounds: u32,
 }
 
 /// Runs the benchmark, dropping its scratch databases whatever happens.
 pub fn run(args: &BenchAdvanceArgs) -> Result<()> {
     let server = Target::resolve(args.database_url.as_deref())?;
     let pid = std::process::id();
-    let advanced = server.with_database(&format!("pm_bench_advance_{pid}"));
-    let fresh = server.with_database(&format!("pm_bench_fresh_{pid}"));
-    let result = measure(args, &advanced, &fresh);
-    let mut admin = server.with_database("postgres").connect()?;
-    for db in [&advanced, &fresh] {
-        diesel::sql_query(format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            db.database()
-        ))
-        .execute(&mut admin)?;
+    let dbs = Databases {
+        before: server.with_database(&format!("pm_bench_before_{pid}")),
+        advanced: server.with_database(&format!("pm_bench_advance_{pid}")),
+        fresh: server.with_database(&format!("pm_bench_fresh_{pid}")),
+        admin: server.with_database("postgres"),
+    };
+    let result = measure(args, &dbs);
+    let mut admin = dbs.admin.connect()?;
+    for db in [&dbs.before, &dbs.advanced, &dbs.fresh] {
+        drop_database(&mut admin, db)?;
     }
     result
 }
 
-fn measure(args: &BenchAdvanceArgs, advanced: &Target, fresh: &Target) -> Result<()> {
+/// The warehouse as of the day before (the template), its copy that is advanced, the
+/// fresh seed, and where databases are created.
+struct Databases {
+    before: Target,
+    advanced: Target,
+    fresh: Target,
+    admin: Target,
+}
+
+fn drop_database(admin: &mut diesel::PgConnection, db: &Target) -> Result<()> {
+    diesel::sql_query(format!(
+        "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+        db.database()
+    ))
+    .execute(admin)?;
+    Ok(())
+}
+
+fn measure(args: &BenchAdvanceArgs, dbs: &Databases) -> Result<()> {
     let seed = |target: &Target, as_of: NaiveDate| -> Result<f64> {
         let started = Instant::now();
         load::run(&SeedArgs {
@@ -72,18 +95,40 @@ fn measure(args: &BenchAdvanceArgs, advanced: &Target, fresh: &Target) -> Result
         "--as-of must be after the profile's first period"
     );
     eprintln!("seeding {} as of {day_before} (not timed)", args.profile);
-    seed(advanced, day_before)?;
-    eprintln!("advancing it to {} (timed)", args.as_of);
-    let advance = seed(advanced, args.as_of)?;
-    eprintln!("seeding a fresh warehouse as of {} (timed)", args.as_of);
-    let full = seed(fresh, args.as_of)?;
+    seed(&dbs.before, day_before)?;
+    let mut admin = dbs.admin.connect()?;
+    let mut ratios = Vec::new();
+    for round in 1..=args.rounds {
+        for db in [&dbs.advanced, &dbs.fresh] {
+            drop_database(&mut admin, db)?;
+        }
+        diesel::sql_query(format!(
+            "CREATE DATABASE \"{}\" TEMPLATE \"{}\"",
+            dbs.advanced.database(),
+            dbs.before.database()
+        ))
+        .execute(&mut admin)?;
+        eprintln!("round {round}: advancing a copy to {} (timed)", args.as_of);
+        let advance = seed(&dbs.advanced, args.as_of)?;
+        eprintln!(
+            "round {round}: seeding a fresh warehouse as of {} (timed)",
+            args.as_of
+        );
+        let full = seed(&dbs.fresh, args.as_of)?;
+        println!(
+            "round {round}: advance {day_before} -> {}: {advance:.2} s; full seed: {full:.2} s; ratio {:.3}",
+            args.as_of,
+            advance / full
+        );
+        ratios.push(advance / full);
+    }
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "{}: advance {day_before} -> {}: {advance:.2} s; full seed as of {}: {full:.2} s; \
-         ratio {:.3} (target <= 0.2)",
+        "{}: one day of advance / full seed as of {}: median ratio {:.3} over {} rounds (target <= 0.2)",
         args.profile,
         args.as_of,
-        args.as_of,
-        advance / full
+        ratios[ratios.len() / 2],
+        ratios.len()
     );
     Ok(())
 }
