@@ -1,4 +1,4 @@
-//! Random [`Profile`]s for property tests, as [`proptest`] strategies (feature
+//! Random [`Profile`]s for property tests, as [`proptest`](mod@proptest) strategies (feature
 //! `arbitrary`): [`profile`] draws every knob over its whole valid range, with the edges
 //! (rates of 0 and 1, one tenant, a calendar of zero days, a leap day) as likely as
 //! anything in between, and bounds only the total size, so that one case runs in seconds.

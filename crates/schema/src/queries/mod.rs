@@ -169,13 +169,18 @@ macro_rules! funnel_sums {
 }
 pub(crate) use funnel_sums;
 
-/// [`funnel_sums!`] over the counter list that [`with_counters!`](crate::models::with_counters)
-/// passes.
+/// [`funnel_sums!`] over the counter list that
+/// [`with_counters!`](crate::models::with_counters) passes.
 macro_rules! funnel_sums_of {
-    (($t:literal) $(#[doc = $d0:literal])* $first:ident $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?) => {
+    (
+        ($t:literal)
+        $(#[doc = $d0:literal])* $first:ident
+        $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?
+    ) => {
         concat!(
             "COALESCE(sum(", $t, ".", stringify!($first), "), 0)::int8 AS ", stringify!($first)
-            $(, ", COALESCE(sum(", $t, ".", stringify!($name), "), 0)::int8 AS ", stringify!($name))*
+            $(, ", COALESCE(sum(", $t, ".", stringify!($name), "), 0)::int8 AS ",
+            stringify!($name))*
         )
     };
 }
@@ -192,7 +197,11 @@ pub(crate) use funnel_differences;
 
 /// [`funnel_differences!`] over the counter list.
 macro_rules! funnel_differences_of {
-    (($a:literal, $b:literal) $(#[doc = $d0:literal])* $first:ident $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?) => {
+    (
+        ($a:literal, $b:literal)
+        $(#[doc = $d0:literal])* $first:ident
+        $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?
+    ) => {
         concat!(
             "(COALESCE(", $a, ".", stringify!($first), ", 0) - COALESCE(", $b, ".",
             stringify!($first), ", 0))::int8 AS ", stringify!($first)
