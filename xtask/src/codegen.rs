@@ -1,11 +1,9 @@
 //! `cargo xtask codegen [--check]`: regenerates `crates/schema/src/schema.rs` from
-//! `migrations/` ([`sourcegen::schema_rs`], on a scratch database of the server of
-//! `DATABASE_URL`, from the environment or the workspace's `.env`; default the local
-//! server), and `docs/rules.md` from the rule catalog ([`sim::rules::document`]).
+//! `migrations/` ([`sourcegen::schema_rs`], on a scratch database of the server that
+//! [`warehouse::scratch::server_url`] picks), and `docs/rules.md` from the rule catalog
+//! ([`sim::rules::document`]).
 //!
 //! Both files are written, or checked with `--check`, by [`sourcegen::ensure`].
-
-use std::path::Path;
 
 use anyhow::Result;
 use sourcegen::{schema_rs, workspace_root, File};
@@ -19,7 +17,11 @@ pub fn run(check: bool) -> Result<()> {
     let files = [
         File {
             path: schema_rs::SCHEMA_RS.to_owned(),
-            bytes: schema_rs::generate(&root.join("migrations"), &server_url(&root))?.into_bytes(),
+            bytes: schema_rs::generate(
+                &root.join("migrations"),
+                &warehouse::scratch::server_url(),
+            )?
+            .into_bytes(),
         },
         rules_md(),
     ];
@@ -31,15 +33,6 @@ fn rules_md() -> File {
         path: RULES_MD.to_owned(),
         bytes: sim::rules::document().into_bytes(),
     }
-}
-
-/// `DATABASE_URL` from the environment or the workspace's `.env`, else the local server.
-fn server_url(root: &Path) -> String {
-    dotenvy::from_path(root.join(".env")).ok();
-    std::env::var("DATABASE_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| warehouse::scratch::DEFAULT_SERVER_URL.to_owned())
 }
 
 #[cfg(test)]

@@ -113,9 +113,9 @@ fn main() -> Result<(), Error> {
                 .status
                 .as_ref()
                 .map_or("no status", CampaignStatus::as_str),
-            campaign.sent.unwrap_or(0),
-            campaign.delivered.unwrap_or(0),
-            campaign.replied.unwrap_or(0),
+            campaign.counters.sent.unwrap_or(0),
+            campaign.counters.delivered.unwrap_or(0),
+            campaign.counters.replied.unwrap_or(0),
         );
     }
     println!("{} row(s); dropping {}", rows.len(), scratch.name);

@@ -51,7 +51,7 @@
 //!     .select((CampaignAnalytics::as_select(), BillingAnalytics::as_select()))
 //!     .load(&mut conn)?;
 //! for (campaign, period) in rows {
-//!     println!("{} {}: {:?} sent", period.period_start, campaign.campaign_id, campaign.sent);
+//!     println!("{} {}: {:?} sent", period.period_start, campaign.campaign_id, campaign.counters.sent);
 //! }
 //! # Ok(())
 //! # }

@@ -68,14 +68,7 @@ fn campaign_analytics_round_trips() {
             id,
             campaign_id: new.campaign_id,
             company_id: new.company_id,
-            sent: Some(new.counters.sent),
-            delivered: Some(new.counters.delivered),
-            opened_tracked: Some(new.counters.opened_tracked),
-            clicked_tracked: Some(new.counters.clicked_tracked),
-            replied: Some(new.counters.replied),
-            bounced: Some(new.counters.bounced),
-            unsubscribed: Some(new.counters.unsubscribed),
-            spam_complaints: Some(new.counters.spam_complaints),
+            counters: new.counters.map(Some),
             status: Some(new.status),
             completed_leads: Some(new.completed_leads),
             billing_id: Some(billing.id),
@@ -100,14 +93,7 @@ fn mailbox_analytics_round_trips() {
             id,
             mailbox_id: new.mailbox_id,
             company_id: new.company_id,
-            sent: Some(new.counters.sent),
-            delivered: Some(new.counters.delivered),
-            opened_tracked: Some(new.counters.opened_tracked),
-            clicked_tracked: Some(new.counters.clicked_tracked),
-            replied: Some(new.counters.replied),
-            bounced: Some(new.counters.bounced),
-            unsubscribed: Some(new.counters.unsubscribed),
-            spam_complaints: Some(new.counters.spam_complaints),
+            counters: new.counters.map(Some),
             warmup_status: Some(new.warmup_status),
             health_score: Some(new.health_score),
             current_volume: Some(new.current_volume),
@@ -130,14 +116,7 @@ fn lead_analytics_round_trips() {
             id,
             lead_id: new.lead_id,
             campaign_id: new.campaign_id,
-            sent: Some(new.counters.sent),
-            delivered: Some(new.counters.delivered),
-            opened_tracked: Some(new.counters.opened_tracked),
-            clicked_tracked: Some(new.counters.clicked_tracked),
-            replied: Some(new.counters.replied),
-            bounced: Some(new.counters.bounced),
-            unsubscribed: Some(new.counters.unsubscribed),
-            spam_complaints: Some(new.counters.spam_complaints),
+            counters: new.counters.map(Some),
             status: Some(new.status),
             billing_id: Some(billing.id),
             updated: Some(new.updated),
@@ -157,14 +136,7 @@ fn warmup_analytics_round_trips() {
             id,
             mailbox_id: new.mailbox_id,
             company_id: new.company_id,
-            sent: Some(new.counters.sent),
-            delivered: Some(new.counters.delivered),
-            opened_tracked: Some(new.counters.opened_tracked),
-            clicked_tracked: Some(new.counters.clicked_tracked),
-            replied: Some(new.counters.replied),
-            bounced: Some(new.counters.bounced),
-            unsubscribed: Some(new.counters.unsubscribed),
-            spam_complaints: Some(new.counters.spam_complaints),
+            counters: new.counters.map(Some),
             health_score: Some(new.health_score),
             progress_percentage: Some(new.progress_percentage),
             billing_id: Some(billing.id),
@@ -186,14 +158,7 @@ fn sequence_step_analytics_round_trips() {
             step_id: new.step_id,
             campaign_id: new.campaign_id,
             company_id: new.company_id,
-            sent: Some(new.counters.sent),
-            delivered: Some(new.counters.delivered),
-            opened_tracked: Some(new.counters.opened_tracked),
-            clicked_tracked: Some(new.counters.clicked_tracked),
-            replied: Some(new.counters.replied),
-            bounced: Some(new.counters.bounced),
-            unsubscribed: Some(new.counters.unsubscribed),
-            spam_complaints: Some(new.counters.spam_complaints),
+            counters: new.counters.map(Some),
             billing_id: Some(billing.id),
             updated: Some(new.updated),
         }
@@ -233,7 +198,7 @@ fn rows_with_only_required_columns_load_with_the_ddl_defaults() {
         .first(conn)
         .unwrap();
     assert_eq!(
-        (campaign.sent, campaign.spam_complaints),
+        (campaign.counters.sent, campaign.counters.spam_complaints),
         (Some(0), Some(0))
     );
     assert_eq!((campaign.status, campaign.billing_id), (None, None));
@@ -252,7 +217,7 @@ fn rows_with_only_required_columns_load_with_the_ddl_defaults() {
         .select(LeadAnalytics::as_select())
         .first(conn)
         .unwrap();
-    assert_eq!((lead.status, lead.replied), (None, Some(0)));
+    assert_eq!((lead.status, lead.counters.replied), (None, Some(0)));
 
     let warmup: WarmupAnalytics = warmup_analytics::table
         .select(WarmupAnalytics::as_select())
@@ -264,7 +229,7 @@ fn rows_with_only_required_columns_load_with_the_ddl_defaults() {
         .select(SequenceStepAnalytics::as_select())
         .first(conn)
         .unwrap();
-    assert_eq!((step.delivered, step.billing_id), (Some(0), None));
+    assert_eq!((step.counters.delivered, step.billing_id), (Some(0), None));
 }
 
 /// `belonging_to` loads a billing row's children, and only its own, from each of the five

@@ -5,7 +5,9 @@
 //! warmup ramps) → [`rows`] of the six tables, aggregated upward → loaded elsewhere (the
 //! `xtask` seeder and exporter). The [`rules`] module holds the catalog of rules A1–E1 and S1–S3
 //! once, with an in-memory evaluator and the SQL the audit runs; `docs/rules.md` at the
-//! workspace root is generated from it by `cargo xtask codegen`.
+//! workspace root is generated from it by `cargo xtask codegen`. With the `arbitrary`
+//! feature, `sim::arbitrary` offers random profiles as proptest strategies, the ones the
+//! property gate (`cargo xtask proptest`) runs every rule against.
 //!
 //! # Determinism
 //!
@@ -58,6 +60,8 @@
 #![warn(missing_docs)]
 
 pub mod activity;
+#[cfg(feature = "arbitrary")]
+pub mod arbitrary;
 pub mod calendar;
 pub mod columns;
 pub mod csv;

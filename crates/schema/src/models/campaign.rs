@@ -5,7 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, CampaignStatus, Counters};
+use crate::models::{BillingAnalytics, CampaignStatus, CounterColumns, Counters};
 use crate::schema::campaign_analytics;
 
 /// A campaign's funnel in one period. Its counters are exactly the sums of its
@@ -31,22 +31,13 @@ pub struct CampaignAnalytics {
     pub campaign_id: String,
     /// The company (workspace) that owns the campaign.
     pub company_id: String,
-    /// Emails handed to the mail server.
-    pub sent: Option<i32>,
-    /// Emails accepted by the recipient's server.
-    pub delivered: Option<i32>,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    pub opened_tracked: Option<i32>,
-    /// Opened emails with a tracked link click.
-    pub clicked_tracked: Option<i32>,
-    /// Delivered emails answered by the lead.
-    pub replied: Option<i32>,
-    /// Emails rejected by the recipient's server.
-    pub bounced: Option<i32>,
-    /// Delivered emails after which the lead unsubscribed.
-    pub unsubscribed: Option<i32>,
-    /// Delivered emails the lead marked as spam.
-    pub spam_complaints: Option<i32>,
+    /// The eight funnel counters, each `None` where the column is NULL.
+    #[diesel(
+        select_expression = <campaign_analytics::table as CounterColumns>::counter_columns(),
+        select_expression_type = <campaign_analytics::table as CounterColumns>::Columns
+    )]
+    #[serde(flatten)]
+    pub counters: Counters<Option<i32>>,
     /// Lifecycle state at aggregation time.
     pub status: Option<CampaignStatus>,
     /// Leads whose sequence ended in the period (finished, replied, bounced, unsubscribed
@@ -66,7 +57,7 @@ pub struct NewCampaignAnalytics {
     pub campaign_id: String,
     /// See [`CampaignAnalytics::company_id`].
     pub company_id: String,
-    /// The eight funnel counters (see [`CampaignAnalytics::sent`] and the seven after it).
+    /// The eight funnel counters.
     #[diesel(embed)]
     #[serde(flatten)]
     pub counters: Counters,

@@ -5,7 +5,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, Counters, LeadStatus};
+use crate::models::{BillingAnalytics, CounterColumns, Counters, LeadStatus};
 use crate::schema::lead_analytics;
 
 /// One lead's engagement with one campaign in a period. A lead gets at most one email per
@@ -31,22 +31,13 @@ pub struct LeadAnalytics {
     pub lead_id: String,
     /// The campaign the lead is enrolled in.
     pub campaign_id: String,
-    /// Emails handed to the mail server.
-    pub sent: Option<i32>,
-    /// Emails accepted by the recipient's server.
-    pub delivered: Option<i32>,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    pub opened_tracked: Option<i32>,
-    /// Opened emails with a tracked link click.
-    pub clicked_tracked: Option<i32>,
-    /// Delivered emails that were answered.
-    pub replied: Option<i32>,
-    /// Emails rejected by the recipient's server.
-    pub bounced: Option<i32>,
-    /// Delivered emails after which the recipient unsubscribed.
-    pub unsubscribed: Option<i32>,
-    /// Delivered emails the recipient marked as spam.
-    pub spam_complaints: Option<i32>,
+    /// The eight funnel counters, each `None` where the column is NULL.
+    #[diesel(
+        select_expression = <lead_analytics::table as CounterColumns>::counter_columns(),
+        select_expression_type = <lead_analytics::table as CounterColumns>::Columns
+    )]
+    #[serde(flatten)]
+    pub counters: Counters<Option<i32>>,
     /// The lead's state in the sequence at the end of the period; agrees with the counters.
     pub status: Option<LeadStatus>,
     /// The tenant's billing period.
@@ -63,7 +54,7 @@ pub struct NewLeadAnalytics {
     pub lead_id: String,
     /// See [`LeadAnalytics::campaign_id`].
     pub campaign_id: String,
-    /// The eight funnel counters (see [`LeadAnalytics::sent`] and the seven after it).
+    /// The eight funnel counters.
     #[diesel(embed)]
     #[serde(flatten)]
     pub counters: Counters,

@@ -5,7 +5,9 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::models::{BillingAnalytics, Counters, MailboxCampaignStatus, WarmupStatus};
+use crate::models::{
+    BillingAnalytics, CounterColumns, Counters, MailboxCampaignStatus, WarmupStatus,
+};
 use crate::schema::mailbox_analytics;
 
 /// Everything one mailbox sent in a period: its campaign mail **and** its warmup mail, so
@@ -31,22 +33,13 @@ pub struct MailboxAnalytics {
     pub mailbox_id: String,
     /// The company (workspace) that owns the mailbox.
     pub company_id: String,
-    /// Emails handed to the mail server.
-    pub sent: Option<i32>,
-    /// Emails accepted by the recipient's server.
-    pub delivered: Option<i32>,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    pub opened_tracked: Option<i32>,
-    /// Opened emails with a tracked link click.
-    pub clicked_tracked: Option<i32>,
-    /// Delivered emails that were answered.
-    pub replied: Option<i32>,
-    /// Emails rejected by the recipient's server.
-    pub bounced: Option<i32>,
-    /// Delivered emails after which the recipient unsubscribed.
-    pub unsubscribed: Option<i32>,
-    /// Delivered emails the recipient marked as spam.
-    pub spam_complaints: Option<i32>,
+    /// The eight funnel counters, each `None` where the column is NULL.
+    #[diesel(
+        select_expression = <mailbox_analytics::table as CounterColumns>::counter_columns(),
+        select_expression_type = <mailbox_analytics::table as CounterColumns>::Columns
+    )]
+    #[serde(flatten)]
+    pub counters: Counters<Option<i32>>,
     /// Warmup state at the end of the period.
     pub warmup_status: Option<WarmupStatus>,
     /// Sender reputation, 0–100: rises with warmup, falls with bounces and complaints.
@@ -69,7 +62,7 @@ pub struct NewMailboxAnalytics {
     pub mailbox_id: String,
     /// See [`MailboxAnalytics::company_id`].
     pub company_id: String,
-    /// The eight funnel counters (see [`MailboxAnalytics::sent`] and the seven after it).
+    /// The eight funnel counters.
     #[diesel(embed)]
     #[serde(flatten)]
     pub counters: Counters,

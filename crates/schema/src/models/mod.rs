@@ -1,6 +1,9 @@
 //! Typed rows of the six tables: a read model (`Queryable` + `Selectable`) and a `New…`
-//! insertable for each, the [`Counters`] the `New…` activity models embed, and the status
-//! vocabularies.
+//! insertable for each, the [`Counters`] every activity model embeds (the read models as
+//! `Counters<Option<i32>>`, selected with [`CounterColumns`]), and the status vocabularies.
+//!
+//! Load a read model with `as_select()` (or `as_returning()`): its counters are a nested
+//! part of its select clause, so the table's flat default selection does not fit it.
 
 mod billing;
 mod campaign;
@@ -13,7 +16,8 @@ mod warmup;
 
 pub use billing::{BillingAnalytics, NewBillingAnalytics};
 pub use campaign::{CampaignAnalytics, NewCampaignAnalytics};
-pub use counters::Counters;
+pub(crate) use counters::with_counters;
+pub use counters::{CounterColumns, Counters};
 pub use lead::{LeadAnalytics, NewLeadAnalytics};
 pub use mailbox::{MailboxAnalytics, NewMailboxAnalytics};
 pub use sequence_step::{NewSequenceStepAnalytics, SequenceStepAnalytics};

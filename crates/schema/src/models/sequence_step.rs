@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::models::BillingAnalytics;
-use crate::models::Counters;
+use crate::models::{CounterColumns, Counters};
 use crate::schema::sequence_step_analytics;
 
 /// One email of a campaign's sequence (one A/B variant, when the step has several) in a
@@ -33,22 +33,13 @@ pub struct SequenceStepAnalytics {
     pub campaign_id: String,
     /// The company that owns the campaign.
     pub company_id: String,
-    /// Emails handed to the mail server.
-    pub sent: Option<i32>,
-    /// Emails accepted by the recipient's server.
-    pub delivered: Option<i32>,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    pub opened_tracked: Option<i32>,
-    /// Opened emails with a tracked link click.
-    pub clicked_tracked: Option<i32>,
-    /// Delivered emails that were answered.
-    pub replied: Option<i32>,
-    /// Emails rejected by the recipient's server.
-    pub bounced: Option<i32>,
-    /// Delivered emails after which the recipient unsubscribed.
-    pub unsubscribed: Option<i32>,
-    /// Delivered emails the recipient marked as spam.
-    pub spam_complaints: Option<i32>,
+    /// The eight funnel counters, each `None` where the column is NULL.
+    #[diesel(
+        select_expression = <sequence_step_analytics::table as CounterColumns>::counter_columns(),
+        select_expression_type = <sequence_step_analytics::table as CounterColumns>::Columns
+    )]
+    #[serde(flatten)]
+    pub counters: Counters<Option<i32>>,
     /// The tenant's billing period.
     pub billing_id: Option<i64>,
     /// When the row was last aggregated, in simulated time.
@@ -65,7 +56,7 @@ pub struct NewSequenceStepAnalytics {
     pub campaign_id: String,
     /// See [`SequenceStepAnalytics::company_id`].
     pub company_id: String,
-    /// The eight funnel counters (see [`SequenceStepAnalytics::sent`] and the seven after it).
+    /// The eight funnel counters.
     #[diesel(embed)]
     #[serde(flatten)]
     pub counters: Counters,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::models::BillingAnalytics;
-use crate::models::Counters;
+use crate::models::{CounterColumns, Counters};
 use crate::schema::warmup_analytics;
 
 /// A mailbox's warmup traffic in a period: mail exchanged with a warmup network that
@@ -32,22 +32,13 @@ pub struct WarmupAnalytics {
     pub mailbox_id: String,
     /// The company that owns the mailbox.
     pub company_id: String,
-    /// Emails handed to the mail server.
-    pub sent: Option<i32>,
-    /// Emails accepted by the recipient's server.
-    pub delivered: Option<i32>,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    pub opened_tracked: Option<i32>,
-    /// Opened emails with a tracked link click.
-    pub clicked_tracked: Option<i32>,
-    /// Delivered emails that were answered.
-    pub replied: Option<i32>,
-    /// Emails rejected by the recipient's server.
-    pub bounced: Option<i32>,
-    /// Delivered emails after which the recipient unsubscribed.
-    pub unsubscribed: Option<i32>,
-    /// Delivered emails the recipient marked as spam.
-    pub spam_complaints: Option<i32>,
+    /// The eight funnel counters, each `None` where the column is NULL.
+    #[diesel(
+        select_expression = <warmup_analytics::table as CounterColumns>::counter_columns(),
+        select_expression_type = <warmup_analytics::table as CounterColumns>::Columns
+    )]
+    #[serde(flatten)]
+    pub counters: Counters<Option<i32>>,
     /// Reputation as the warmup network measures it, 0–100.
     pub health_score: Option<i32>,
     /// How far the ramp has got, 0–100; 100 once warmed.
@@ -66,7 +57,7 @@ pub struct NewWarmupAnalytics {
     pub mailbox_id: String,
     /// See [`WarmupAnalytics::company_id`].
     pub company_id: String,
-    /// The eight funnel counters (see [`WarmupAnalytics::sent`] and the seven after it).
+    /// The eight funnel counters.
     #[diesel(embed)]
     #[serde(flatten)]
     pub counters: Counters,

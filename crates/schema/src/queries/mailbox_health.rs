@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
-use super::{funnel_rates, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
+use super::{funnel_differences, funnel_rates, in_scope, scoped, Funnel, Rates, RawQuery, Scope};
 use crate::models::{MailboxCampaignStatus, WarmupStatus};
 
 /// One mailbox in one billing period.
@@ -78,14 +78,9 @@ const MAILBOX_HEALTH: &str = concat!(
         w.progress_percentage AS warmup_progress,
         COALESCE(w.sent, 0)::int8 AS warmup_sent,
         COALESCE(m.sent, 0)::int8 AS total_sent,
-        (COALESCE(m.sent, 0) - COALESCE(w.sent, 0))::int8 AS sent,
-        (COALESCE(m.delivered, 0) - COALESCE(w.delivered, 0))::int8 AS delivered,
-        (COALESCE(m.opened_tracked, 0) - COALESCE(w.opened_tracked, 0))::int8 AS opened_tracked,
-        (COALESCE(m.clicked_tracked, 0) - COALESCE(w.clicked_tracked, 0))::int8 AS clicked_tracked,
-        (COALESCE(m.replied, 0) - COALESCE(w.replied, 0))::int8 AS replied,
-        (COALESCE(m.bounced, 0) - COALESCE(w.bounced, 0))::int8 AS bounced,
-        (COALESCE(m.unsubscribed, 0) - COALESCE(w.unsubscribed, 0))::int8 AS unsubscribed,
-        (COALESCE(m.spam_complaints, 0) - COALESCE(w.spam_complaints, 0))::int8 AS spam_complaints
+        ",
+    funnel_differences!("m", "w"),
+    "
     FROM mailbox_analytics m
     JOIN billing_analytics b ON b.id = m.billing_id
     LEFT JOIN warmup_analytics w ON w.mailbox_id = m.mailbox_id AND w.billing_id = m.billing_id

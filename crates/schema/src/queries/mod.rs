@@ -65,7 +65,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::sql_types::{Double, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
 
@@ -160,38 +160,57 @@ macro_rules! in_scope {
 }
 pub(crate) use in_scope;
 
-/// The eight counters of an activity table alias, summed, named as in the tables.
+/// The eight counters of an activity table alias, summed, named as in the tables: the
+/// columns of a [`Funnel`], generated from the one counter list.
 macro_rules! funnel_sums {
     ($t:literal) => {
-        concat!(
-            "COALESCE(sum(",
-            $t,
-            ".sent), 0)::int8 AS sent, ",
-            "COALESCE(sum(",
-            $t,
-            ".delivered), 0)::int8 AS delivered, ",
-            "COALESCE(sum(",
-            $t,
-            ".opened_tracked), 0)::int8 AS opened_tracked, ",
-            "COALESCE(sum(",
-            $t,
-            ".clicked_tracked), 0)::int8 AS clicked_tracked, ",
-            "COALESCE(sum(",
-            $t,
-            ".replied), 0)::int8 AS replied, ",
-            "COALESCE(sum(",
-            $t,
-            ".bounced), 0)::int8 AS bounced, ",
-            "COALESCE(sum(",
-            $t,
-            ".unsubscribed), 0)::int8 AS unsubscribed, ",
-            "COALESCE(sum(",
-            $t,
-            ".spam_complaints), 0)::int8 AS spam_complaints"
-        )
+        $crate::models::with_counters!([$crate::queries::funnel_sums_of]($t))
     };
 }
 pub(crate) use funnel_sums;
+
+/// [`funnel_sums!`] over the counter list that
+/// [`with_counters!`](crate::models::with_counters) passes.
+macro_rules! funnel_sums_of {
+    (
+        ($t:literal)
+        $(#[doc = $d0:literal])* $first:ident
+        $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?
+    ) => {
+        concat!(
+            "COALESCE(sum(", $t, ".", stringify!($first), "), 0)::int8 AS ", stringify!($first)
+            $(, ", COALESCE(sum(", $t, ".", stringify!($name), "), 0)::int8 AS ",
+            stringify!($name))*
+        )
+    };
+}
+pub(crate) use funnel_sums_of;
+
+/// Each counter of table alias `$a` minus the same counter of `$b` (absent rows count as
+/// zero), named as in the tables: the columns of a [`Funnel`].
+macro_rules! funnel_differences {
+    ($a:literal, $b:literal) => {
+        $crate::models::with_counters!([$crate::queries::funnel_differences_of]($a, $b))
+    };
+}
+pub(crate) use funnel_differences;
+
+/// [`funnel_differences!`] over the counter list.
+macro_rules! funnel_differences_of {
+    (
+        ($a:literal, $b:literal)
+        $(#[doc = $d0:literal])* $first:ident
+        $(, $(#[doc = $doc:literal])* $name:ident)* $(,)?
+    ) => {
+        concat!(
+            "(COALESCE(", $a, ".", stringify!($first), ", 0) - COALESCE(", $b, ".",
+            stringify!($first), ", 0))::int8 AS ", stringify!($first)
+            $(, ", (COALESCE(", $a, ".", stringify!($name), ", 0) - COALESCE(", $b, ".",
+            stringify!($name), ", 0))::int8 AS ", stringify!($name))*
+        )
+    };
+}
+pub(crate) use funnel_differences_of;
 
 /// The [`Rates`] columns, computed from the [`Funnel`] columns of the `FROM` item.
 macro_rules! funnel_rates {
@@ -222,36 +241,9 @@ pub(crate) fn scoped<'a>(sql: &str, scope: &'a Scope) -> RawQuery<'a> {
         .bind::<Nullable<Timestamptz>, _>(scope.periods.until)
 }
 
-/// The eight counters of the activity tables, summed over the rows a query groups.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, QueryableByName, Serialize, Deserialize,
-)]
-pub struct Funnel {
-    /// Emails handed to the mail server.
-    #[diesel(sql_type = BigInt)]
-    pub sent: i64,
-    /// Emails accepted by the recipient's server.
-    #[diesel(sql_type = BigInt)]
-    pub delivered: i64,
-    /// Delivered emails whose tracking pixel loaded (inflated by Apple Mail Privacy Protection).
-    #[diesel(sql_type = BigInt)]
-    pub opened_tracked: i64,
-    /// Opened emails with a tracked link click.
-    #[diesel(sql_type = BigInt)]
-    pub clicked_tracked: i64,
-    /// Delivered emails that were answered.
-    #[diesel(sql_type = BigInt)]
-    pub replied: i64,
-    /// Emails rejected by the recipient's server.
-    #[diesel(sql_type = BigInt)]
-    pub bounced: i64,
-    /// Delivered emails after which the recipient unsubscribed.
-    #[diesel(sql_type = BigInt)]
-    pub unsubscribed: i64,
-    /// Delivered emails the recipient marked as spam.
-    #[diesel(sql_type = BigInt)]
-    pub spam_complaints: i64,
-}
+/// The eight counters of the activity tables, summed over the rows a query groups
+/// ([`Counters`](crate::models::Counters) of `bigint` sums, loaded by name).
+pub type Funnel = crate::models::Counters<i64>;
 
 /// Ratios of a [`Funnel`]; each is `None` when its denominator is zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, QueryableByName, Serialize, Deserialize)]
@@ -279,7 +271,7 @@ pub struct Rates {
     pub spam_rate: Option<f64>,
 }
 
-impl Funnel {
+impl crate::models::Counters<i64> {
     /// The [`Rates`] of these counters: the Rust twin of the SQL every query computes its
     /// rates with, for callers that add funnels up (a whole warehouse, a segment).
     pub fn rates(&self) -> Rates {
@@ -293,27 +285,5 @@ impl Funnel {
             unsubscribe_rate: ratio(self.unsubscribed, self.delivered),
             spam_rate: ratio(self.spam_complaints, self.delivered),
         }
-    }
-}
-
-impl std::ops::AddAssign for Funnel {
-    fn add_assign(&mut self, o: Self) {
-        self.sent += o.sent;
-        self.delivered += o.delivered;
-        self.opened_tracked += o.opened_tracked;
-        self.clicked_tracked += o.clicked_tracked;
-        self.replied += o.replied;
-        self.bounced += o.bounced;
-        self.unsubscribed += o.unsubscribed;
-        self.spam_complaints += o.spam_complaints;
-    }
-}
-
-impl std::iter::Sum for Funnel {
-    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
-        iter.fold(Self::default(), |mut total, f| {
-            total += f;
-            total
-        })
     }
 }

@@ -24,12 +24,12 @@ pub const EXTRA_ID: i64 = 999_999_000_000_000;
 /// after loading a good world.
 pub fn sql_only(rule: RuleId) -> Option<&'static str> {
     match rule {
-        // A zero-counter step row without a billing period: it changes no sum.
+        // A zero-counter step row (the counters take their default, 0) without a billing
+        // period: it changes no sum.
         RuleId::A7 => Some(
-            "INSERT INTO sequence_step_analytics (id, step_id, campaign_id, company_id, sent, delivered, \
-             opened_tracked, clicked_tracked, replied, bounced, unsubscribed, spam_complaints, billing_id, updated) \
+            "INSERT INTO sequence_step_analytics (id, step_id, campaign_id, company_id, billing_id, updated) \
              OVERRIDING SYSTEM VALUE \
-             SELECT 999999000000001, step_id, campaign_id, company_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, updated \
+             SELECT 999999000000001, step_id, campaign_id, company_id, NULL, updated \
              FROM sequence_step_analytics ORDER BY id LIMIT 1",
         ),
         _ => None,
