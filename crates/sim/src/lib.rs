@@ -3,7 +3,7 @@
 //! The story reads top-down through the modules: the [`world`] (tenants, companies,
 //! domains, mailboxes, campaigns) → its [`activity`] (every campaign email's funnel,
 //! warmup ramps) → [`rows`] of the six tables, aggregated upward → loaded elsewhere (the
-//! `xtask` seeder and exporter). The [`rules`] module holds the catalog of rules A1–E1 and S1–S3
+//! `warehouse` crate's seeder and exporter). The [`rules`] module holds the catalog of rules A1–E1 and S1–S3
 //! once, with an in-memory evaluator and the SQL the audit runs; `docs/rules.md` at the
 //! workspace root is generated from it by `cargo xtask codegen`. With the `arbitrary`
 //! feature, `sim::arbitrary` offers random profiles as proptest strategies, the ones the
