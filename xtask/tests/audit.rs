@@ -174,7 +174,8 @@ fn a_clean_world_runs_no_rule_query_and_timings_say_where_the_time_went() {
         "audit timings (ms):",
         "probe lead_analytics per (campaign_id, billing_id)\n",
         "probe lead_analytics per billing_id [helper]",
-        "probe billing_analytics and its usage counts (B*) [helper]",
+        // The small tables' probes go to whichever connection is free first.
+        "probe billing_analytics and its usage counts (B*)",
         "total",
     ] {
         assert!(run.stderr().contains(line), "{line}: {run}");
