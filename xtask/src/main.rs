@@ -37,8 +37,8 @@ enum Task {
         /// `text` for people, `json` for CI systems.
         #[arg(long, value_enum, default_value = "text")]
         format: audit::Format,
-        /// Also print, on standard error, where the time went: each pass, the screens by
-        /// rule family, and each rule's own query where its screen was true.
+        /// Also print, on standard error, where the time went: each probe (a statement of
+        /// screens), each rule's own query where a screen was true, and the total.
         #[arg(long)]
         timings: bool,
     },

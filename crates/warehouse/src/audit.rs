@@ -1,21 +1,26 @@
 //! `cargo xtask audit`: every rule of the catalog, evaluated in SQL against a live
 //! warehouse, at about the cost of a few scans of it.
 //!
-//! In one repeatable-read transaction (one snapshot for every rule), the audit reads
-//! `lead_analytics`, nearly all of a warehouse, in two passes ([`sim::rules::passes`]),
-//! then asks each rule its screen ([`RuleId::screen`]), which reads only what the passes
-//! kept and the five small tables. A screen is false only when the rule holds; where it
-//! is true the rule's own query ([`RuleId::sql`]) gives the exact count and examples. So
-//! a finding is always the rule's own query's answer, and [`evaluate_exact`], one query
-//! per rule, is the reference the tests hold [`evaluate`] to.
+//! In one repeatable-read, read-only transaction (one snapshot for every rule), the
+//! audit asks the catalog's probes ([`sim::rules::probes`]): a few statements, two of
+//! which read `lead_analytics`, nearly all of a warehouse, once each, and each returns
+//! one screen per part of a rule. A screen is false only when that part of the rule
+//! holds; where one is true the rule's own query ([`RuleId::sql`]) gives the exact count
+//! and examples. So a finding is always the rule's own query's answer, and
+//! [`evaluate_exact`], one query per rule, is the reference the tests hold [`evaluate`]
+//! to. With a helper connection ([`evaluate_with_helper`]), the two connections ask the
+//! probes at once, in the same snapshot: each starts with one of the two that read
+//! `lead_analytics`. Nothing is written: the audit runs in a read-only transaction.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use schema::Table;
-use sim::rules::RuleId;
+use sim::rules::{Probe, RuleId, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
 
 use crate::target::Target;
 
@@ -37,11 +42,18 @@ struct Row {
     keys: Vec<String>,
 }
 
-/// A screen's answer.
+/// A probe's answer: one screen per part.
 #[derive(QueryableByName)]
 struct Screened {
-    #[diesel(sql_type = Bool)]
-    maybe: bool,
+    #[diesel(sql_type = Array<Bool>)]
+    maybe: Vec<bool>,
+}
+
+/// The snapshot the helper shares.
+#[derive(QueryableByName)]
+struct Snapshot {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
 }
 
 /// Rows read by a scan.
@@ -51,13 +63,14 @@ struct Counted {
     rows: i64,
 }
 
-/// Where an audit's time went: one step (a pass, a rule's screen, or a rule's own
-/// query) and how long it took.
+/// Where an audit's time went: one step (a probe, a rule's own query, or the whole
+/// audit) and how long it took.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timing {
-    /// `pass …`, `screen B4` or `query B4`.
+    /// `probe …` (`… [helper]` when the helper asked it), `query B4`, or `total`, the
+    /// audit's wall time (the helper's probes overlap the others).
     pub step: String,
-    /// Wall time of the step's statement.
+    /// Wall time of the step.
     pub elapsed: Duration,
 }
 
@@ -98,8 +111,8 @@ impl AuditReport {
     }
 }
 
-/// Evaluates every rule of the catalog in SQL: the passes, every screen, and the own
-/// query of each rule whose screen is true.
+/// Evaluates every rule of the catalog in SQL: every probe, and the own query of each
+/// rule one of whose screens is true.
 pub fn evaluate(conn: &mut PgConnection) -> Result<AuditReport> {
     evaluate_timed(conn).map(|(report, _)| report)
 }
@@ -108,57 +121,129 @@ pub fn evaluate(conn: &mut PgConnection) -> Result<AuditReport> {
 pub fn evaluate_timed(conn: &mut PgConnection) -> Result<(AuditReport, Vec<Timing>)> {
     conn.build_transaction()
         .repeatable_read()
-        .run(evaluate_in_transaction)
+        .read_only()
+        .run(|conn| evaluate_in_transaction(conn, None))
+}
+
+/// [`evaluate_timed`], with `helper` (another connection to the same warehouse, not in
+/// a transaction) asking probes in the same snapshot while `conn` does: the same
+/// report, sooner when a core is free.
+pub fn evaluate_with_helper(
+    conn: &mut PgConnection,
+    helper: &mut PgConnection,
+) -> Result<(AuditReport, Vec<Timing>)> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| evaluate_in_transaction(conn, Some(helper)))
 }
 
 /// [`evaluate_timed`] in the caller's open transaction, so that the audit shares its
 /// snapshot (the report's figures and its audit describe the same warehouse). The
-/// transaction must be able to create temporary tables: not `READ ONLY`.
-pub fn evaluate_in_transaction(conn: &mut PgConnection) -> Result<(AuditReport, Vec<Timing>)> {
-    {
-        let mut timings = Vec::new();
-        let mut timed = |step: String, f: &mut dyn FnMut() -> Result<()>| {
-            let started = Instant::now();
-            f()?;
-            timings.push(Timing {
-                step,
-                elapsed: started.elapsed(),
-            });
-            anyhow::Ok(())
+/// transaction must be `REPEATABLE READ` (or `SERIALIZABLE`) when there is a `helper`,
+/// which imports its snapshot; it may be `READ ONLY`.
+pub fn evaluate_in_transaction(
+    conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
+) -> Result<(AuditReport, Vec<Timing>)> {
+    let started = Instant::now();
+    conn.batch_execute(SETTINGS)?;
+    let probes = sim::rules::probes();
+    let (mut screens, mut timings) = match helper {
+        None => ask(conn, &probes, &AtomicUsize::new(0), &[], "")?,
+        Some(helper) => {
+            let snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS snapshot")
+                .get_result::<Snapshot>(conn)
+                .context("the audit could not share its snapshot")?
+                .snapshot;
+            // Each connection starts with one of the two probes of `lead_analytics`,
+            // then takes the next of the others until none is left.
+            let next = AtomicUsize::new(2);
+            std::thread::scope(|scope| {
+                let helped = scope.spawn(|| {
+                    helper
+                        .build_transaction()
+                        .repeatable_read()
+                        .read_only()
+                        .run(|helper| {
+                            helper.batch_execute(&format!(
+                                "SET TRANSACTION SNAPSHOT '{snapshot}'; {SETTINGS}"
+                            ))?;
+                            ask(helper, &probes, &next, &[1], " [helper]")
+                        })
+                });
+                let (mut screens, mut timings) = ask(conn, &probes, &next, &[0], "")?;
+                let (more, steps) = helped.join().expect("the audit's helper panicked")?;
+                screens.extend(more);
+                timings.extend(steps);
+                anyhow::Ok((screens, timings))
+            })?
+        }
+    };
+    screens.sort();
+    let mut findings = Vec::new();
+    for rule in RuleId::ALL {
+        let mut finding = Finding {
+            rule,
+            violations: 0,
+            examples: Vec::new(),
         };
-        diesel::connection::SimpleConnection::batch_execute(conn, SETTINGS)?;
-        for pass in sim::rules::passes() {
-            timed(format!("pass {}", pass.name), &mut || {
-                diesel::connection::SimpleConnection::batch_execute(conn, &pass.sql)
-                    .with_context(|| format!("the pass over {} failed", pass.name))?;
-                Ok(())
-            })?;
+        if screens.iter().any(|&(r, maybe)| r == rule && maybe) {
+            let queried = Instant::now();
+            finding = exact(conn, rule)?;
+            timings.push(Timing {
+                step: format!("query {}", rule.code()),
+                elapsed: queried.elapsed(),
+            });
         }
-        let mut findings = Vec::new();
-        for rule in RuleId::ALL {
-            let mut maybe = false;
-            timed(format!("screen {}", rule.code()), &mut || {
-                maybe = diesel::sql_query(format!("SELECT {} AS maybe", rule.screen()))
-                    .get_result::<Screened>(conn)
-                    .with_context(|| format!("rule {} could not be screened", rule.code()))?
-                    .maybe;
-                Ok(())
-            })?;
-            let mut finding = Finding {
-                rule,
-                violations: 0,
-                examples: Vec::new(),
-            };
-            if maybe {
-                timed(format!("query {}", rule.code()), &mut || {
-                    finding = exact(conn, rule)?;
-                    Ok(())
-                })?;
-            }
-            findings.push(finding);
-        }
-        Ok((AuditReport { findings }, timings))
+        findings.push(finding);
     }
+    timings.push(Timing {
+        step: "total".into(),
+        elapsed: started.elapsed(),
+    });
+    Ok((AuditReport { findings }, timings))
+}
+
+/// What a connection's probes said: each screen with its rule, and their times.
+type Asked = (Vec<(RuleId, bool)>, Vec<Timing>);
+
+/// Asks, on `conn` and under [`PROBE_SETTINGS`], the probes numbered `first`, then each
+/// next one that `next` hands out: each screen with its rule, and the time of each
+/// probe (its step named with `lane`).
+fn ask(
+    conn: &mut PgConnection,
+    probes: &[Probe],
+    next: &AtomicUsize,
+    first: &[usize],
+    lane: &str,
+) -> Result<Asked> {
+    conn.batch_execute(PROBE_SETTINGS)?;
+    let mut screens = Vec::new();
+    let mut timings = Vec::new();
+    let handed = std::iter::from_fn(|| Some(next.fetch_add(1, Ordering::Relaxed)));
+    for i in first.iter().copied().chain(handed) {
+        let Some(probe) = probes.get(i) else { break };
+        let started = Instant::now();
+        let maybe = diesel::sql_query(probe.sql())
+            .get_result::<Screened>(conn)
+            .with_context(|| format!("the probe of {} failed", probe.name))?
+            .maybe;
+        anyhow::ensure!(
+            maybe.len() == probe.parts.len(),
+            "the probe of {} gave {} screens for {} parts",
+            probe.name,
+            maybe.len(),
+            probe.parts.len()
+        );
+        screens.extend(probe.parts.iter().map(|(rule, _)| *rule).zip(maybe));
+        timings.push(Timing {
+            step: format!("probe {}{lane}", probe.name),
+            elapsed: started.elapsed(),
+        });
+    }
+    conn.batch_execute(PROBE_SETTINGS_UNDONE)?;
+    Ok((screens, timings))
 }
 
 /// Every rule by its own query, one after the other: the slow reference [`evaluate`] is
@@ -226,7 +311,8 @@ pub fn run(database_url: Option<&str>, format: Format, timings: bool) -> Result<
     if let Some(warning) = crate::load::bulk::warning(&mut conn)? {
         anyhow::bail!("{warning}");
     }
-    let (report, steps) = evaluate_timed(&mut conn)?;
+    let mut helper = target.connect()?;
+    let (report, steps) = evaluate_with_helper(&mut conn, &mut helper)?;
     if timings {
         print_timings(&steps);
     }
@@ -274,26 +360,10 @@ pub fn run(database_url: Option<&str>, format: Format, timings: bool) -> Result<
     Ok(())
 }
 
-/// The passes and the rules' own queries one by one, the screens by rule family.
+/// Each probe, each rule's own query, and the audit's wall time.
 fn print_timings(steps: &[Timing]) {
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     eprintln!("audit timings (ms):");
-    let mut screens: Vec<(char, Duration)> = Vec::new();
     for t in steps {
-        match t.step.strip_prefix("screen ") {
-            Some(code) => {
-                let family = code.chars().next().unwrap_or('?');
-                match screens.iter_mut().find(|(f, _)| *f == family) {
-                    Some((_, d)) => *d += t.elapsed,
-                    None => screens.push((family, t.elapsed)),
-                }
-            }
-            None => eprintln!("  {:>9.1}  {}", ms(t.elapsed), t.step),
-        }
+        eprintln!("  {:>9.1}  {}", t.elapsed.as_secs_f64() * 1e3, t.step);
     }
-    for (family, d) in screens {
-        eprintln!("  {:>9.1}  screens {family}*", ms(d));
-    }
-    let total: Duration = steps.iter().map(|t| t.elapsed).sum();
-    eprintln!("  {:>9.1}  total", ms(total));
 }

@@ -7,10 +7,10 @@ mod document;
 mod memory;
 mod screen;
 
-pub use catalog::{RuleId, GRAINS};
+pub use catalog::{RuleId, GRAINS, MAILBOX_DOMAIN_FAST_SQL, STEP_POSITION_FAST_SQL};
 pub use document::document;
 pub use memory::evaluate;
-pub use screen::{passes, Pass};
+pub use screen::{probes, Probe, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
 
 /// One broken rule, with the key of the offending row or entity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

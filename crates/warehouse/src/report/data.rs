@@ -123,7 +123,7 @@ impl Warehouse {
             warmup_ramps,
             replies_by_position,
             benchmarks,
-            audit: audit::evaluate_in_transaction(conn)?.0,
+            audit: audit::evaluate_in_transaction(conn, None)?.0,
         })
     }
 

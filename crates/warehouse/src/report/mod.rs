@@ -30,11 +30,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let target = Target::resolve(args.database_url.as_deref())?;
     let mut conn = target.connect()?;
     target.ensure_warehouse(&mut conn)?;
-    // One snapshot for every figure, even while a seed is loading. Not READ ONLY: the
-    // audit's passes keep their per-key aggregates in temporary tables.
+    // One snapshot for every figure, even while a seed is loading; the audit writes
+    // nothing either.
     let warehouse = conn
         .build_transaction()
         .repeatable_read()
+        .read_only()
         .run(data::Warehouse::read)
         .with_context(|| format!("reading {target}"))?;
     let (html, charts) = page::render(&warehouse, &target.to_string())?;
