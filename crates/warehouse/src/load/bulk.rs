@@ -215,8 +215,8 @@ pub fn drop_keys(conn: &mut PgConnection) -> Result<()> {
 }
 
 /// Builds every recorded key and index the catalog lacks, with up to `jobs` connections,
-/// validates the foreign keys, then drops the write guard and the record in one
-/// transaction.
+/// validates the foreign keys and analyzes the tables, then drops the write guard and the
+/// record in one transaction.
 pub fn rebuild_keys(target: &Target, conn: &mut PgConnection, jobs: usize) -> Result<()> {
     let keys = missing(conn)?;
     // Each table's keys and indexes, primary key first, on one connection; largest table
@@ -253,6 +253,14 @@ pub fn rebuild_keys(target: &Target, conn: &mut PgConnection, jobs: usize) -> Re
         })
         .collect();
     in_parallel(target, jobs, &validations, "validating the foreign keys")?;
+    // Fresh statistics, as after any bulk load: without them the planner guesses (200
+    // groups per column, a table's size from its last vacuum) until autovacuum gets to
+    // the tables, if it runs at all.
+    let analyses: Vec<Vec<String>> = Table::ALL
+        .iter()
+        .map(|t| vec![format!("ANALYZE public.\"{}\"", t.name())])
+        .collect();
+    in_parallel(target, jobs, &analyses, "analyzing the tables")?;
     conn.transaction(|conn| -> Result<()> {
         let mut sql = String::new();
         for table in names() {
