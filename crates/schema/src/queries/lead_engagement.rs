@@ -182,8 +182,8 @@ macro_rules! in_order {
 ///
 /// - *engaged*: `replied > 0`, or `replied = 0` and `clicked > 0`. A sum is positive only
 ///   if one of its rows is, so every engaged lead × campaign has a row with a reply or a
-///   click: the partial index `idx_lead_analytics_engaged` holds those rows (a few
-///   percent of the table) with both counters, so the two sums are exact from it alone.
+///   click: the partial index `idx_lead_analytics_engaged` holds those rows (one in
+///   eight on staging) with both counters, so the two sums are exact from it alone.
 ///   The page needs only the leads of the `$10` best (replied, clicked) after the
 ///   cursor's, every lead that ties with the last of them, and those that share the
 ///   cursor's own; those few alone are summed in full, through
@@ -217,23 +217,27 @@ const LEAD_ENGAGEMENT: &str = concat!(
         HAVING COALESCE(sum(l.replied), 0) > 0
             OR (COALESCE(sum(l.replied), 0) = 0 AND COALESCE(sum(l.clicked_tracked), 0) > 0)
     ) AS e
-), bound AS (
-    -- The (replied, clicked) of the page's last row, if the page ended after the
-    -- cursor's own (replied, clicked): a top-N sort, no full one.
-    SELECT -e.replied AS replied, -e.clicked_tracked AS clicked_tracked
+), top AS (
+    -- After the cursor's (replied, clicked), the $10 best: a top-N sort, no full one.
+    SELECT e.tenant_id, e.lead_id, e.campaign_id,
+        -e.replied AS replied, -e.clicked_tracked AS clicked_tracked
     FROM engaged e
     WHERE $4::int8 IS NULL OR (-e.replied, -e.clicked_tracked) > (-$4::int8, -$5::int8)
-    ORDER BY 1, 2
-    LIMIT 1 OFFSET greatest($10 - 1, 0)
+    ORDER BY 4, 5
+    LIMIT $10
+), bound AS (
+    -- The (replied, clicked) of the last of them, when there are $10: past it, no lead
+    -- can be on the page.
+    SELECT t.replied, t.clicked_tracked FROM top t
+    WHERE (SELECT count(*) FROM top) >= $10
+    ORDER BY 1 DESC, 2 DESC
+    LIMIT 1
 ), candidates AS (
-    -- After the cursor's (replied, clicked): those better than the bound (fewer than
-    -- $10, so the LIMIT cuts nothing; it tells the planner how few) ...
-    (SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
-    WHERE ($4::int8 IS NULL OR (-e.replied, -e.clicked_tracked) > (-$4::int8, -$5::int8))
-        AND (-e.replied, -e.clicked_tracked) < ALL (SELECT * FROM bound)
-    LIMIT $10)
+    -- Those better than the bound ...
+    SELECT t.tenant_id, t.lead_id, t.campaign_id FROM top t
+    WHERE (t.replied, t.clicked_tracked) < ALL (SELECT * FROM bound)
     UNION ALL
-    -- ... and those that tie with it;
+    -- ... and every lead that ties with it (the top-N kept some of them, at random);
     SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
     JOIN bound ON bound.replied = -e.replied AND bound.clicked_tracked = -e.clicked_tracked
     UNION ALL
@@ -299,8 +303,8 @@ LIMIT $10"
 ///
 /// A tenant holds up to hundreds of thousands of lead rows, so the rows come a page at
 /// a time. A page among the leads with a reply or a click (the first ones, a screen's
-/// worth for all but the smallest tenants) reads those rows alone, a few percent of the
-/// tenant's, and sums in full only the leads that may be on it; a page past them sums
+/// worth for all but the smallest tenants) reads those rows alone, about one in eight of
+/// the tenant's, and sums in full only the leads that may be on it; a page past them sums
 /// every row in `scope`.
 pub fn lead_engagement(
     conn: &mut PgConnection,
