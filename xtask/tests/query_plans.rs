@@ -1,8 +1,9 @@
 //! `bench-queries` on a seeded `dev` warehouse (144k rows, enough for the planner to
 //! prefer an index), and the plans of every one-tenant query of `schema::queries` on it:
-//! each reaches the child tables through the query-index migration's indexes and never
-//! scans `lead_analytics` whole. With those indexes dropped the check fails, so it is
-//! not vacuous.
+//! each reaches the child tables through the query-index migrations' indexes and never
+//! scans `lead_analytics` whole; the first page of `lead_engagement` reads the engaged
+//! leads' partial index and then the keys' index, and leaves the full sum of the tenant's
+//! rows unexecuted. With those indexes dropped the check fails, so it is not vacuous.
 
 mod common;
 
@@ -14,10 +15,10 @@ use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
 use diesel::sql_types::{Text, Timestamptz};
 use schema::queries::explain::{self, PlanLine};
-use schema::queries::lead_engagement::LeadPage;
+use schema::queries::lead_engagement::{LeadEngagement, LeadPage};
 use schema::queries::{
     billing_usage, campaign_performance, dashboard, lead_engagement, mailbox_health,
-    step_comparison, Periods, Scope,
+    step_comparison, Funnel, Periods, Scope,
 };
 
 const QUERIES: [&str; 7] = [
@@ -38,8 +39,18 @@ const CHILDREN: [&str; 5] = [
     "sequence_step_analytics",
 ];
 
-const INDEX_MIGRATION_DOWN: &str =
-    include_str!("../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql");
+/// The `down.sql` of the query-index migrations, last first.
+const INDEX_MIGRATION_DOWN: &str = concat!(
+    include_str!("../../migrations/2025-11-19-000000_index_lead_engagement_tiers/down.sql"),
+    include_str!("../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql"),
+);
+
+/// The indexes of `lead_analytics` a one-tenant plan may read it through.
+const LEAD_INDEXES: [&str; 3] = [
+    "idx_lead_analytics_billing_id",
+    "idx_lead_analytics_engaged",
+    "idx_lead_analytics_lead_id_campaign_id",
+];
 
 #[derive(QueryableByName)]
 struct Busiest {
@@ -49,12 +60,25 @@ struct Busiest {
     period_start: DateTime<Utc>,
 }
 
-/// One scan of a table in a plan: node type, table, index.
+/// The tenant with the most lead rows (and its first period).
+fn most_leads(conn: &mut PgConnection) -> Busiest {
+    diesel::sql_query(
+        "SELECT b.tenant_id, min(b.period_start) AS period_start \
+         FROM lead_analytics l JOIN billing_analytics b ON b.id = l.billing_id \
+         GROUP BY b.tenant_id ORDER BY count(*) DESC, b.tenant_id LIMIT 1",
+    )
+    .get_result(conn)
+    .unwrap()
+}
+
+/// One scan of a table in a plan: node type, table, index, and whether it ran.
 #[derive(Debug)]
 struct Scan {
     node: String,
     table: String,
     index: Option<String>,
+    /// Loops run, in an `EXPLAIN ANALYZE` plan; `None` in a planned one.
+    loops: Option<u64>,
 }
 
 /// Tenants of the dev profile as of its default day (`seed --dry-run` says so too).
@@ -70,6 +94,7 @@ fn scans(node: &serde_json::Value, out: &mut Vec<Scan>) {
                 .as_str()
                 .or_else(|| node["Plans"][0]["Index Name"].as_str())
                 .map(str::to_owned),
+            loops: node["Actual Loops"].as_u64(),
         });
     }
     for child in node["Plans"].as_array().into_iter().flatten() {
@@ -79,7 +104,19 @@ fn scans(node: &serde_json::Value, out: &mut Vec<Scan>) {
 
 /// The table scans of `query`'s plan (`EXPLAIN (FORMAT JSON)`).
 fn plan<Q: QueryFragment<Pg>>(conn: &mut PgConnection, query: Q) -> Vec<Scan> {
-    let lines: Vec<PlanLine> = explain::json(query).load(conn).expect("EXPLAIN failed");
+    scans_of(explain::json(query).load(conn).expect("EXPLAIN failed"))
+}
+
+/// The table scans of the plan of a run of `query` (`EXPLAIN (ANALYZE, FORMAT JSON)`).
+fn run_plan<Q: QueryFragment<Pg>>(conn: &mut PgConnection, query: Q) -> Vec<Scan> {
+    scans_of(
+        explain::analyze_json(query)
+            .load(conn)
+            .expect("EXPLAIN ANALYZE failed"),
+    )
+}
+
+fn scans_of(lines: Vec<PlanLine>) -> Vec<Scan> {
     let doc: serde_json::Value = serde_json::from_str(&lines[0].line).expect("plan JSON");
     let mut out = Vec::new();
     scans(&doc[0]["Plan"], &mut out);
@@ -139,7 +176,7 @@ fn one_tenant_plans(
 }
 
 /// What is wrong with `plans`: a scan of `lead_analytics` (the table that holds 95 % of
-/// the rows) other than through its `billing_id` index, or, scoped to one period, a
+/// the rows) other than through one of its query indexes, or, scoped to one period, a
 /// sequential scan of any child table. Over all periods a small child table (a few
 /// thousand rows at `dev` size) may rightly be read whole and hashed.
 fn violations(plans: &[(String, Vec<Scan>)]) -> Vec<String> {
@@ -150,7 +187,12 @@ fn violations(plans: &[(String, Vec<Scan>)]) -> Vec<String> {
             .filter(|s| CHILDREN.contains(&s.table.as_str()))
         {
             let is_lead = s.table == "lead_analytics";
-            if is_lead && s.index.as_deref() != Some("idx_lead_analytics_billing_id") {
+            if is_lead
+                && !s
+                    .index
+                    .as_deref()
+                    .is_some_and(|i| LEAD_INDEXES.contains(&i))
+            {
                 wrong.push(format!("{query}: {} on lead_analytics", s.node));
             } else if s.node == "Seq Scan" && query.ends_with("one period") {
                 wrong.push(format!("{query}: Seq Scan on {}", s.table));
@@ -209,12 +251,13 @@ fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
     assert!(!before.stdout().contains("all tenants"), "{before}");
     let mut conn = connect(db.url());
     let indexes: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "(SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx\\_%\\_billing\\_id%')",
+        "(SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx\\_%\\_billing\\_id%' \
+         OR indexname IN ('idx_lead_analytics_engaged', 'idx_lead_analytics_lead_id_campaign_id'))",
     ))
     .get_result(&mut conn)
     .unwrap();
     assert_eq!(
-        indexes, 5,
+        indexes, 7,
         "the query indexes did not survive --without-indexes"
     );
 
@@ -242,6 +285,39 @@ fn bench_queries_times_every_query_and_one_tenant_plans_use_the_indexes() {
     );
     assert_eq!(violations(&plans), Vec::<String>::new());
 
+    // The first page of the tenant with the most lead rows, over all its periods, as it
+    // runs: it reads the engaged rows and the keys of the leads that may be on the page,
+    // and never starts the full sum of its rows (the scan through billing_id).
+    let largest = most_leads(&mut conn);
+    let scope = Scope::tenant(&largest.tenant_id);
+    let page = LeadPage::first(50);
+    assert_eq!(
+        lead_engagement::lead_engagement(&mut conn, &scope, &page)
+            .unwrap()
+            .iter()
+            .filter(|l| l.funnel.replied > 0 || l.funnel.clicked_tracked > 0)
+            .count(),
+        50,
+        "{}: a first page of engaged leads",
+        largest.tenant_id
+    );
+    let ran = run_plan(
+        &mut conn,
+        lead_engagement::lead_engagement_query(&scope, &page),
+    );
+    let lead_loops = |index: &str| -> u64 {
+        ran.iter()
+            .filter(|s| s.table == "lead_analytics" && s.index.as_deref() == Some(index))
+            .map(|s| s.loops.unwrap_or(0))
+            .sum()
+    };
+    assert!(lead_loops("idx_lead_analytics_engaged") > 0, "{ran:#?}");
+    assert!(
+        lead_loops("idx_lead_analytics_lead_id_campaign_id") > 0,
+        "{ran:#?}"
+    );
+    assert_eq!(lead_loops("idx_lead_analytics_billing_id"), 0, "{ran:#?}");
+
     // Without the indexes the same check fails: lead_analytics is scanned whole.
     conn.begin_test_transaction().unwrap();
     conn.batch_execute(INDEX_MIGRATION_DOWN).unwrap();
@@ -265,4 +341,151 @@ fn bench_queries_refuses_an_unknown_profile_before_connecting() {
         "no-such-profile",
     ])
     .refused(&["no-such-profile"]);
+}
+
+/// A lead × campaign as the reference computes it: keys and summed counters.
+#[derive(QueryableByName)]
+struct ReferenceLead {
+    #[diesel(sql_type = Text)]
+    tenant_id: String,
+    #[diesel(sql_type = Text)]
+    lead_id: String,
+    #[diesel(sql_type = Text)]
+    campaign_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    status: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    first_period: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    last_period: DateTime<Utc>,
+    #[diesel(embed)]
+    funnel: Funnel,
+}
+
+/// Every lead × campaign of `tenant` (all tenants when `None`), summed over all its rows
+/// at once and sorted whole: the plain definition of `lead_engagement`'s rows and order,
+/// without tiers, candidates or pages.
+fn unpaged_reference(conn: &mut PgConnection, tenant: Option<&str>) -> Vec<ReferenceLead> {
+    diesel::sql_query(
+        "SELECT b.tenant_id, l.lead_id, l.campaign_id,
+            (array_agg(l.status ORDER BY b.period_start DESC))[1] AS status,
+            min(b.period_start) AS first_period, max(b.period_start) AS last_period,
+            COALESCE(sum(l.sent), 0)::int8 AS sent,
+            COALESCE(sum(l.delivered), 0)::int8 AS delivered,
+            COALESCE(sum(l.opened_tracked), 0)::int8 AS opened_tracked,
+            COALESCE(sum(l.clicked_tracked), 0)::int8 AS clicked_tracked,
+            COALESCE(sum(l.replied), 0)::int8 AS replied,
+            COALESCE(sum(l.bounced), 0)::int8 AS bounced,
+            COALESCE(sum(l.unsubscribed), 0)::int8 AS unsubscribed,
+            COALESCE(sum(l.spam_complaints), 0)::int8 AS spam_complaints
+         FROM lead_analytics l JOIN billing_analytics b ON b.id = l.billing_id
+         WHERE $1::text IS NULL OR b.tenant_id = $1
+         GROUP BY b.tenant_id, l.lead_id, l.campaign_id
+         ORDER BY sum(l.replied) DESC NULLS LAST, sum(l.clicked_tracked) DESC NULLS LAST,
+            sum(l.opened_tracked) DESC NULLS LAST, b.tenant_id COLLATE \"C\",
+            l.lead_id COLLATE \"C\", l.campaign_id COLLATE \"C\"",
+    )
+    .bind::<diesel::sql_types::Nullable<Text>, _>(tenant)
+    .load(conn)
+    .expect("the unpaged reference failed")
+}
+
+/// What the comparison compares of a row: keys, status and counters.
+type Compared = (String, String, String, Option<String>, Funnel);
+
+/// The reference's rows, compared.
+fn reference_rows(rows: &[ReferenceLead]) -> Vec<Compared> {
+    rows.iter()
+        .map(|l| {
+            (
+                l.tenant_id.clone(),
+                l.lead_id.clone(),
+                l.campaign_id.clone(),
+                l.status.clone(),
+                l.funnel,
+            )
+        })
+        .collect()
+}
+
+/// `lead_engagement`'s rows, compared.
+fn as_reference(rows: &[LeadEngagement]) -> Vec<Compared> {
+    rows.iter()
+        .map(|l| {
+            (
+                l.tenant_id.clone(),
+                l.lead_id.clone(),
+                l.campaign_id.clone(),
+                l.status.as_ref().map(ToString::to_string),
+                l.funnel,
+            )
+        })
+        .collect()
+}
+
+/// Pages of `size` through `scope`, at most `max_pages` of them.
+fn pages(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    size: u32,
+    max_pages: usize,
+) -> Vec<LeadEngagement> {
+    let mut rows = Vec::new();
+    let mut page = Some(LeadPage::first(size));
+    for _ in 0..max_pages {
+        let Some(current) = page else { break };
+        let got = lead_engagement::lead_engagement(conn, scope, &current).unwrap();
+        assert!(got.len() <= size as usize, "a page longer than its limit");
+        page = current.next(&got);
+        rows.extend(got);
+    }
+    rows
+}
+
+#[test]
+fn lead_engagement_pages_add_up_to_the_unpaged_order() {
+    let db = ScratchDb::new("query_plans_pages");
+    common::seed(&db, &["--profile", "dev"]);
+    let mut conn = connect(db.url());
+    diesel::sql_query("ANALYZE").execute(&mut conn).unwrap();
+
+    // The tenant with the most lead rows, paged to its end with a page size that divides
+    // nothing: its engaged leads, the page that crosses into the rest, and the rest.
+    let largest = most_leads(&mut conn);
+    let reference = unpaged_reference(&mut conn, Some(&largest.tenant_id));
+    let engaged = reference
+        .iter()
+        .filter(|l| l.funnel.replied > 0 || l.funnel.clicked_tracked > 0)
+        .count();
+    assert!(
+        engaged > 200 && engaged < reference.len(),
+        "{engaged} of {}",
+        reference.len()
+    );
+    let got = pages(
+        &mut conn,
+        &Scope::tenant(&largest.tenant_id),
+        97,
+        usize::MAX,
+    );
+    assert_eq!(as_reference(&got), reference_rows(&reference));
+    for (l, r) in got.iter().zip(&reference) {
+        assert_eq!(l.rates, l.funnel.rates(), "{l:?}");
+        assert_eq!(
+            (l.first_period, l.last_period),
+            (r.first_period, r.last_period)
+        );
+    }
+
+    // All tenants: the pages through the engaged leads and past them, against the head of
+    // the reference.
+    let reference = unpaged_reference(&mut conn, None);
+    let engaged = reference
+        .iter()
+        .filter(|l| l.funnel.replied > 0 || l.funnel.clicked_tracked > 0)
+        .count();
+    let size = 499;
+    let got = pages(&mut conn, &Scope::all(), size, engaged / size as usize + 3);
+    assert!(got.len() > engaged, "{} rows, {engaged} engaged", got.len());
+    assert_eq!(as_reference(&got), reference_rows(&reference[..got.len()]));
 }

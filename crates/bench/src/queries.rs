@@ -6,7 +6,7 @@
 //! the query sent, executed, and its rows decoded into the typed structs.
 //!
 //! `--without-indexes` measures the same warehouse as it would be without the indexes of
-//! the query-index migration: it runs that migration's `down.sql` inside a transaction
+//! the query-index migrations: it runs their `down.sql`, last first, inside a transaction
 //! that is rolled back at the end, so the data, the statistics and the server are the
 //! same and nothing is changed for good.
 
@@ -29,9 +29,12 @@ use warehouse::load::{self, SeedArgs};
 use warehouse::target::Target;
 use warehouse::world::WorldArgs;
 
-/// The migration whose indexes `--without-indexes` takes away.
-const INDEX_MIGRATION_DOWN: &str =
-    include_str!("../../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql");
+/// What takes away the indexes of the query-index migrations, for `--without-indexes`:
+/// their `down.sql`, last first.
+const INDEX_MIGRATION_DOWN: &str = concat!(
+    include_str!("../../../migrations/2025-11-19-000000_index_lead_engagement_tiers/down.sql"),
+    include_str!("../../../migrations/2025-11-18-000000_index_billing_id_for_queries/down.sql"),
+);
 
 /// Options of `cargo xtask bench-queries`.
 #[derive(Debug, Clone, Args)]
@@ -53,7 +56,7 @@ pub struct BenchQueriesArgs {
     /// Print each query's plan, `EXPLAIN (ANALYZE, BUFFERS)`, once per scope.
     #[arg(long)]
     pub explain: bool,
-    /// Measure without the query-index migration's indexes (dropped in a transaction that
+    /// Measure without the query-index migrations' indexes (dropped in a transaction that
     /// is rolled back).
     #[arg(long)]
     pub without_indexes: bool,

@@ -83,22 +83,27 @@ fn reverting_the_query_indexes_removes_only_them() {
     let db = ScratchDb::migrated("migrations_revert_indexes");
     let conn = &mut db.conn();
     let full = Catalog::read(conn);
-    let reverted = conn.revert_last_migration(schema::MIGRATIONS).unwrap();
-    assert_eq!(reverted.to_string(), "20251118000000");
-    let seed_only = Catalog::read(conn);
-    assert_eq!(seed_only.tables, full.tables);
-    assert_eq!(seed_only.columns, full.columns);
-    assert_eq!(seed_only.constraints, full.constraints);
-    assert_eq!(seed_only.sequences, full.sequences);
-    let removed: Vec<&String> = full
-        .indexes
-        .iter()
-        .filter(|i| !seed_only.indexes.contains(i))
-        .collect();
-    assert_eq!(removed.len(), 5, "{removed:#?}");
-    assert!(
-        removed.iter().all(|i| i.contains("(billing_id")),
-        "{removed:#?}"
-    );
-    assert!(seed_only.indexes.iter().all(|i| full.indexes.contains(i)));
+    // Each index migration, last first, takes away its own indexes and nothing else.
+    let mut before = full.clone();
+    for (version, count, on) in [
+        ("20251119000000", 2, "ON public.lead_analytics "),
+        ("20251118000000", 5, "(billing_id"),
+    ] {
+        let reverted = conn.revert_last_migration(schema::MIGRATIONS).unwrap();
+        assert_eq!(reverted.to_string(), version);
+        let after = Catalog::read(conn);
+        assert_eq!(after.tables, full.tables);
+        assert_eq!(after.columns, full.columns);
+        assert_eq!(after.constraints, full.constraints);
+        assert_eq!(after.sequences, full.sequences);
+        let removed: Vec<&String> = before
+            .indexes
+            .iter()
+            .filter(|i| !after.indexes.contains(i))
+            .collect();
+        assert_eq!(removed.len(), count, "{version}: {removed:#?}");
+        assert!(removed.iter().all(|i| i.contains(on)), "{removed:#?}");
+        assert!(after.indexes.iter().all(|i| before.indexes.contains(i)));
+        before = after;
+    }
 }

@@ -1,7 +1,7 @@
 //! The migrations define exactly the tables of the design document, kept verbatim in
-//! `docs/spec/olap_tables.sql`, plus the query indexes of the second migration: the
+//! `docs/spec/olap_tables.sql`, plus the query indexes of the later migrations: the
 //! catalog of a migrated database equals the catalog of a database that ran the spec
-//! directly, then that migration's `up.sql`, which adds indexes and nothing else; and so
+//! directly, then those migrations' `up.sql`, which add indexes and nothing else; and so
 //! does a database that ran the `up.sql` files as plain SQL. Compared: tables, columns
 //! (type, default, nullability, identity), constraints (primary, foreign with their
 //! targets, unique), indexes and identity sequences; Diesel's bookkeeping table is left
@@ -15,13 +15,18 @@ use testdb::ScratchDb;
 
 const SPEC: &str = "docs/spec/olap_tables.sql";
 
-/// The one migration after the seed's DDL: indexes for `schema::queries`.
-const INDEX_MIGRATION: &str = "2025-11-18-000000_index_billing_id_for_queries";
+/// The migrations after the seed's DDL, in order: indexes for `schema::queries`.
+const INDEX_MIGRATIONS: [&str; 2] = [
+    "2025-11-18-000000_index_billing_id_for_queries",
+    "2025-11-19-000000_index_lead_engagement_tiers",
+];
 
-/// The indexes it adds, as the catalog shows them.
-const QUERY_INDEXES: [&str; 5] = [
+/// The indexes they add, as the catalog shows them (by name).
+const QUERY_INDEXES: [&str; 7] = [
     "idx_campaign_analytics_billing_id: CREATE INDEX idx_campaign_analytics_billing_id ON public.campaign_analytics USING btree (billing_id)",
     "idx_lead_analytics_billing_id: CREATE INDEX idx_lead_analytics_billing_id ON public.lead_analytics USING btree (billing_id)",
+    "idx_lead_analytics_engaged: CREATE INDEX idx_lead_analytics_engaged ON public.lead_analytics USING btree (billing_id) INCLUDE (lead_id, campaign_id, replied, clicked_tracked) WHERE ((replied <> 0) OR (clicked_tracked <> 0))",
+    "idx_lead_analytics_lead_id_campaign_id: CREATE INDEX idx_lead_analytics_lead_id_campaign_id ON public.lead_analytics USING btree (lead_id, campaign_id)",
     "idx_mailbox_analytics_billing_id: CREATE INDEX idx_mailbox_analytics_billing_id ON public.mailbox_analytics USING btree (billing_id)",
     "idx_sequence_step_analytics_billing_id: CREATE INDEX idx_sequence_step_analytics_billing_id ON public.sequence_step_analytics USING btree (billing_id)",
     "idx_warmup_analytics_billing_id_mailbox_id: CREATE INDEX idx_warmup_analytics_billing_id_mailbox_id ON public.warmup_analytics USING btree (billing_id, mailbox_id)",
@@ -94,11 +99,13 @@ fn migrations_define_exactly_the_seed_ddl_plus_query_indexes() {
         "{expected:#?}"
     );
 
-    let index_sql = workspace_root()
-        .join("migrations")
-        .join(INDEX_MIGRATION)
-        .join("up.sql");
-    testdb::apply_sql_file(conn, &index_sql);
+    for migration in INDEX_MIGRATIONS {
+        let index_sql = workspace_root()
+            .join("migrations")
+            .join(migration)
+            .join("up.sql");
+        testdb::apply_sql_file(conn, &index_sql);
+    }
     let with_indexes = Catalog::read(conn);
     assert_eq!(with_indexes.tables, expected.tables);
     assert_eq!(with_indexes.columns, expected.columns);

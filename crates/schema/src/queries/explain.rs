@@ -32,6 +32,15 @@ pub fn json<Q>(query: Q) -> Explain<Q> {
     }
 }
 
+/// The plan of a real run as one JSON document (`EXPLAIN (ANALYZE, FORMAT JSON)`), with
+/// each node's loops: which parts of the plan ran. The query runs.
+pub fn analyze_json<Q>(query: Q) -> Explain<Q> {
+    Explain {
+        options: "EXPLAIN (ANALYZE, FORMAT JSON) ",
+        query,
+    }
+}
+
 /// One row of `EXPLAIN`'s output: a line of the text plan, or the whole JSON plan.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct PlanLine {

@@ -144,17 +144,138 @@ impl LeadEngagement {
     }
 }
 
-/// The order is `replied DESC, clicked DESC, opened DESC, keys ASC`, written with the
-/// counters negated so that one row comparison (`$4`–`$9`, the cursor) resumes it.
-const LEAD_ENGAGEMENT: &str = concat!(
-    "SELECT f.*, ",
-    funnel_rates!(),
-    " FROM (
-    SELECT b.tenant_id, l.lead_id, l.campaign_id,
-        (array_agg(l.status ORDER BY b.period_start DESC))[1] AS status,
+/// The columns of [`LeadEngagement`] after its keys, but the rates: the aggregate of the
+/// rows `l` of one lead × campaign and their periods `b`.
+macro_rules! lead_sums {
+    () => {
+        concat!(
+            "(array_agg(l.status ORDER BY b.period_start DESC))[1] AS status,
         min(b.period_start) AS first_period,
         max(b.period_start) AS last_period, ",
-    funnel_sums!("l"),
+            funnel_sums!("l")
+        )
+    };
+}
+
+/// The condition that a row `f` comes after the cursor (`$4`–`$9`) in the page's order.
+/// The counters are negated so that one row comparison resumes it.
+macro_rules! after_cursor {
+    () => {
+        "($4::int8 IS NULL
+        OR (-f.replied, -f.clicked_tracked, -f.opened_tracked,
+            f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\")
+         > (-$4::int8, -$5::int8, -$6::int8, $7::text COLLATE \"C\", $8::text COLLATE \"C\",
+            $9::text COLLATE \"C\"))"
+    };
+}
+
+/// The page's order on rows `f`.
+macro_rules! in_order {
+    () => {
+        "ORDER BY -f.replied, -f.clicked_tracked, -f.opened_tracked,
+        f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\""
+    };
+}
+
+/// The order is `replied DESC, clicked DESC, opened DESC, keys ASC`. It falls into two
+/// tiers, each a contiguous run of it:
+///
+/// - *engaged*: `replied > 0`, or `replied = 0` and `clicked > 0`. A sum is positive only
+///   if one of its rows is, so every engaged lead × campaign has a row with a reply or a
+///   click: the partial index `idx_lead_analytics_engaged` holds those rows (one in
+///   eight on staging) with both counters, so the two sums are exact from it alone.
+///   The page needs only the leads of the `$10` best (replied, clicked) after the
+///   cursor's, every lead that ties with the last of them, and those that share the
+///   cursor's own; those few alone are summed in full, through
+///   `idx_lead_analytics_lead_id_campaign_id`.
+/// - *the rest* (no reply and no click; or a negative sum, which sorts after them): all
+///   the rows in scope are summed. `LIMIT` stops the `UNION ALL` as soon as the page is
+///   full, so this runs only for a page that reaches past the engaged tier.
+const LEAD_ENGAGEMENT: &str = concat!(
+    "WITH engaged AS (
+    -- Summed tenant by tenant, each in memory, rather than all at once through a sort.
+    SELECT t.tenant_id, e.lead_id, e.campaign_id, e.replied, e.clicked_tracked
+    FROM (
+        SELECT DISTINCT b.tenant_id FROM billing_analytics b
+        WHERE ",
+    in_scope!("b"),
+    "
+            -- A cursor past the engaged tier skips it.
+            AND ($4::int8 IS NULL OR $4::int8 > 0 OR ($4::int8 = 0 AND $5::int8 > 0))
+    ) AS t
+    CROSS JOIN LATERAL (
+        SELECT l.lead_id, l.campaign_id,
+            COALESCE(sum(l.replied), 0)::int8 AS replied,
+            COALESCE(sum(l.clicked_tracked), 0)::int8 AS clicked_tracked
+        FROM billing_analytics b
+        JOIN lead_analytics l ON l.billing_id = b.id
+        WHERE b.tenant_id = t.tenant_id AND ",
+    in_scope!("b"),
+    "
+            AND (l.replied <> 0 OR l.clicked_tracked <> 0)
+        GROUP BY l.lead_id, l.campaign_id
+        HAVING COALESCE(sum(l.replied), 0) > 0
+            OR (COALESCE(sum(l.replied), 0) = 0 AND COALESCE(sum(l.clicked_tracked), 0) > 0)
+    ) AS e
+), top AS (
+    -- After the cursor's (replied, clicked), the $10 best: a top-N sort, no full one.
+    SELECT e.tenant_id, e.lead_id, e.campaign_id,
+        -e.replied AS replied, -e.clicked_tracked AS clicked_tracked
+    FROM engaged e
+    WHERE $4::int8 IS NULL OR (-e.replied, -e.clicked_tracked) > (-$4::int8, -$5::int8)
+    ORDER BY 4, 5
+    LIMIT $10
+), bound AS (
+    -- The (replied, clicked) of the last of them, when there are $10: past it, no lead
+    -- can be on the page.
+    SELECT t.replied, t.clicked_tracked FROM top t
+    WHERE (SELECT count(*) FROM top) >= $10
+    ORDER BY 1 DESC, 2 DESC
+    LIMIT 1
+), candidates AS (
+    -- Those better than the bound ...
+    SELECT t.tenant_id, t.lead_id, t.campaign_id FROM top t
+    WHERE (t.replied, t.clicked_tracked) < ALL (SELECT * FROM bound)
+    UNION ALL
+    -- ... and every lead that ties with it (the top-N kept some of them, at random);
+    SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
+    JOIN bound ON bound.replied = -e.replied AND bound.clicked_tracked = -e.clicked_tracked
+    UNION ALL
+    -- and the leads that share the cursor's own, some of which follow it.
+    SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
+    WHERE e.replied = $4::int8 AND e.clicked_tracked = $5::int8
+)
+(SELECT f.*, ",
+    funnel_rates!(),
+    " FROM (
+    SELECT k.tenant_id, k.lead_id, k.campaign_id, s.*
+    FROM candidates k
+    -- One candidate at a time, through the index on its keys.
+    CROSS JOIN LATERAL (
+        SELECT ",
+    lead_sums!(),
+    "
+        FROM lead_analytics l
+        JOIN billing_analytics b ON b.id = l.billing_id
+        WHERE l.lead_id = k.lead_id AND l.campaign_id = k.campaign_id
+            AND b.tenant_id = k.tenant_id AND ",
+    in_scope!("b"),
+    "
+    ) AS s
+) AS f
+WHERE ",
+    after_cursor!(),
+    "
+",
+    in_order!(),
+    "
+LIMIT $10)
+UNION ALL
+(SELECT f.*, ",
+    funnel_rates!(),
+    " FROM (
+    SELECT b.tenant_id, l.lead_id, l.campaign_id, ",
+    lead_sums!(),
     "
     FROM lead_analytics l
     JOIN billing_analytics b ON b.id = l.billing_id
@@ -163,13 +284,16 @@ const LEAD_ENGAGEMENT: &str = concat!(
     "
     GROUP BY b.tenant_id, l.lead_id, l.campaign_id
 ) AS f
-WHERE $4::int8 IS NULL
-    OR (-f.replied, -f.clicked_tracked, -f.opened_tracked,
-        f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\")
-     > (-$4::int8, -$5::int8, -$6::int8, $7::text COLLATE \"C\", $8::text COLLATE \"C\",
-        $9::text COLLATE \"C\")
-ORDER BY -f.replied, -f.clicked_tracked, -f.opened_tracked,
-    f.tenant_id COLLATE \"C\", f.lead_id COLLATE \"C\", f.campaign_id COLLATE \"C\"
+WHERE (f.replied < 0 OR (f.replied = 0 AND f.clicked_tracked <= 0))
+    AND ",
+    after_cursor!(),
+    "
+-- No LIMIT of its own: the one below bounds its sort, and an estimate of all the rows
+-- it may sort (not of one page) keeps the planner from costing the whole tier into a
+-- first page that never reaches it.
+",
+    in_order!(),
+    ")
 LIMIT $10"
 );
 
@@ -178,7 +302,10 @@ LIMIT $10"
 /// the rest with [`LeadPage::next`].
 ///
 /// A tenant holds up to hundreds of thousands of lead rows, so the rows come a page at
-/// a time; a page costs what the tenant's rows in `scope` cost to sum, whatever its size.
+/// a time. A page among the leads with a reply or a click (the first ones, a screen's
+/// worth for all but the smallest tenants) reads those rows alone, about one in eight of
+/// the tenant's, and sums in full only the leads that may be on it; a page past them sums
+/// every row in `scope`.
 pub fn lead_engagement(
     conn: &mut PgConnection,
     scope: &Scope,

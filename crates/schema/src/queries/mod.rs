@@ -19,7 +19,10 @@
 //! Dashboard totals and billing usage read the `billing_analytics` hub alone, whose
 //! counts rules B4–B9 make exact; the queries that break a tenant's activity down read
 //! the child tables through their `billing_id` indexes, so a one-tenant query costs what
-//! the tenant holds, not what the warehouse holds.
+//! the tenant holds, not what the warehouse holds. A page of
+//! [`lead_engagement`](lead_engagement::lead_engagement) among the leads with a reply or
+//! a click costs less still: what those rows hold (a partial index of them), plus the
+//! full rows of the few leads that may be on the page.
 //!
 //! Every value a caller passes
 //! is a bound parameter, never text spliced into SQL. Most take a [`Scope`]: a tenant
