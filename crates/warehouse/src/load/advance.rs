@@ -84,68 +84,101 @@ pub fn write_tenant(
 
 /// Writes `rows` under their ids, every table in one statement (one round trip per
 /// tenant): updated where the id exists, inserted where it does not. Returns how many per
-/// table.
+/// table: every row sent, since a conflict always updates.
 fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
-    let mut parts = Vec::new();
-    let mut counted = Vec::new();
-    let mut binds = Vec::new();
-    for table in Table::ALL {
-        if rows.count(table) == 0 {
-            counted.push("0".to_owned());
-            continue;
-        }
+    let mut statement = Upsert::default();
+    let tables: Vec<Table> = Table::ALL
+        .into_iter()
+        .filter(|&t| rows.count(t) > 0)
+        .collect();
+    for (n, &table) in tables.iter().enumerate() {
         let mut columns = Columns::default();
         visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
         let names = table.columns();
+        let t = table.name();
+        // The last table's upsert is the statement; the others are its CTEs.
+        statement.sql(match n {
+            0 if tables.len() > 1 => format!("WITH w_{t} AS ("),
+            0 => String::new(),
+            _ if n + 1 < tables.len() => format!("), w_{t} AS ("),
+            _ => ") ".to_owned(),
+        });
+        statement.sql(format!(
+            "INSERT INTO {t} ({}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest(",
+            names.join(", ")
+        ));
+        for (i, column) in columns.0.into_iter().enumerate() {
+            if i > 0 {
+                statement.sql(", ".to_owned());
+            }
+            let cast = format!("::{}[]", column.sql_type());
+            statement.bind(column);
+            statement.sql(cast);
+        }
         let set: Vec<String> = names[1..]
             .iter()
             .map(|c| format!("{c} = EXCLUDED.{c}"))
             .collect();
-        let params: Vec<String> = columns
-            .0
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("${}::{}[]", binds.len() + i + 1, c.sql_type()))
-            .collect();
-        let t = table.name();
-        parts.push(format!(
-            "w_{t} AS (INSERT INTO {t} ({names}) OVERRIDING SYSTEM VALUE \
-             SELECT * FROM unnest({params}) ON CONFLICT (id) DO UPDATE SET {set} RETURNING 1)",
-            names = names.join(", "),
-            params = params.join(", "),
-            set = set.join(", "),
+        statement.sql(format!(
+            ") ON CONFLICT (id) DO UPDATE SET {}",
+            set.join(", ")
         ));
-        counted.push(format!("(SELECT count(*) FROM w_{t})"));
-        binds.extend(columns.0);
     }
-    if parts.is_empty() {
-        return Ok([0; 6]);
+    if !tables.is_empty() {
+        statement
+            .execute(conn)
+            .context("re-aggregating the open month failed")?;
     }
-    let sql = format!(
-        "WITH {} SELECT ARRAY[{}]::int8[] AS n",
-        parts.join(", "),
-        counted.join(", ")
-    );
-    let mut query = diesel::sql_query(sql).into_boxed();
-    for column in binds {
-        query = match column {
-            Column::Int8(v) => query.bind::<Array<BigInt>, _>(v),
-            Column::Int4(v) => query.bind::<Array<Integer>, _>(v),
-            Column::Text(v) => query.bind::<Array<Nullable<Text>>, _>(v),
-            Column::Time(v) => query.bind::<Array<Timestamptz>, _>(v),
-        };
-    }
-    #[derive(QueryableByName)]
-    struct Counts {
-        #[diesel(sql_type = Array<BigInt>)]
-        n: Vec<i64>,
-    }
-    let counts = query
-        .get_result::<Counts>(conn)
-        .context("re-aggregating the open month failed")?
-        .n;
-    Ok(std::array::from_fn(|i| counts[i] as usize))
+    Ok(rows.counts())
 }
+
+/// The open month's upsert, built piece by piece. Unlike `sql_query`, which Diesel never
+/// caches, it is prepared once per connection for each shape (the tables that have
+/// rows) and reused by every tenant after: parsing and planning the statement cost as
+/// much as running it.
+#[derive(Default)]
+struct Upsert(Vec<Piece>);
+
+enum Piece {
+    Sql(String),
+    Bind(Column),
+}
+
+impl Upsert {
+    fn sql(&mut self, sql: String) {
+        self.0.push(Piece::Sql(sql));
+    }
+    fn bind(&mut self, column: Column) {
+        self.0.push(Piece::Bind(column));
+    }
+}
+
+impl diesel::query_builder::QueryId for Upsert {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for Upsert {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        for piece in &self.0 {
+            match piece {
+                Piece::Sql(sql) => out.push_sql(sql),
+                Piece::Bind(Column::Int8(v)) => out.push_bind_param::<Array<BigInt>, _>(v)?,
+                Piece::Bind(Column::Int4(v)) => out.push_bind_param::<Array<Integer>, _>(v)?,
+                Piece::Bind(Column::Text(v)) => {
+                    out.push_bind_param::<Array<Nullable<Text>>, _>(v)?
+                }
+                Piece::Bind(Column::Time(v)) => out.push_bind_param::<Array<Timestamptz>, _>(v)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<PgConnection> for Upsert {}
 
 /// One column's values, in row order.
 enum Column {
