@@ -4,7 +4,8 @@
 //! - (a) `psql \copy` of the rows, exported as CSV, with every key and index in place;
 //! - (b) pg_restore order with psql: the keys and indexes dropped, the heap loaded by two
 //!   `psql \copy` streams side by side, then each table's keys and indexes built (two
-//!   streams side by side) and the foreign keys added;
+//!   streams side by side), the foreign keys added and the tables analyzed (the seed
+//!   analyzes them too);
 //! - (c) `seed`, into an empty database it creates and migrates itself (its bulk path).
 //!
 //! Each method is timed from a migrated (or absent, for the seed) database to a loaded one
@@ -136,7 +137,7 @@ fn copy_with_keys(target: &Target, dir: &Path, copy_lines: &[String]) -> Result<
 }
 
 /// (b): keys dropped, heap by [`STREAMS`] psql streams, keys and indexes per table by
-/// as many streams, then the foreign keys. Seconds.
+/// as many streams, then the foreign keys, then `ANALYZE`. Seconds.
 fn restore_order(
     target: &Target,
     dir: &Path,
@@ -188,6 +189,17 @@ fn restore_order(
         .flat_map(|i| statements(i, &|k| k.kind == "foreign"))
         .collect();
     side_by_side(target, dir, "foreign", &[foreign])?;
+    // Statistics, as PostgreSQL's docs advise after a restore and as the seed does.
+    let analyze: Vec<Vec<String>> = streams
+        .iter()
+        .map(|(_, tables)| {
+            tables
+                .iter()
+                .map(|&i| format!("ANALYZE {};", Table::ALL[i].name()))
+                .collect()
+        })
+        .collect();
+    side_by_side(target, dir, "analyze", &analyze)?;
     Ok(started.elapsed().as_secs_f64())
 }
 
