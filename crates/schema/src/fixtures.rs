@@ -6,7 +6,7 @@
 //! and a content hash. `cargo xtask fixtures` regenerates them; the README's test command
 //! fails when they are stale.
 //!
-//! The dataset is about 1,300 rows: eight tenants over five monthly periods (January to
+//! The dataset is about 930 rows: thirteen tenants over five monthly periods (January to
 //! May 2026), and it shows every edge case the domain rules allow, each at least once:
 //!
 //! - a period with zero activity (May: billing and mailbox rows, no mail);

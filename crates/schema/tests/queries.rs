@@ -157,7 +157,7 @@ fn billing_usage_is_the_billing_rows_in_scope() {
         );
     }
     let all = billing_usage(&mut conn, &Scope::all()).unwrap();
-    assert_eq!(all.len(), 28);
+    assert_eq!(all.len(), 30);
     assert!(all.iter().any(BillingUsage::is_trial));
 }
 
@@ -240,11 +240,11 @@ fn dashboard_counts_every_resource_of_a_tenant_period() {
             Some(expected)
         );
     }
-    // The agency that signed up in April, for the record.
-    let agency = dashboard_counts(&mut conn, "t00012", Some(month(2026, 4)))
+    // The agency whose third company arrived in April, for the record.
+    let agency = dashboard_counts(&mut conn, "t00007", Some(month(2026, 4)))
         .unwrap()
         .unwrap();
-    assert_eq!((agency.companies, agency.campaigns), (3, 3));
+    assert_eq!((agency.companies, agency.campaigns), (3, 4));
     assert_eq!(dashboard_counts(&mut conn, "t99999", None).unwrap(), None);
     assert_eq!(
         dashboard_counts(&mut conn, "t00002", Some(month(2026, 5))).unwrap(),
@@ -325,17 +325,17 @@ fn tenant_growth_counts_movements_month_over_month() {
     assert_eq!(
         (at(2).churned_tenants, at(2).expired_trials),
         (2, 1),
-        "t00002 and t00006 leave after January, t00005's trial ends"
+        "t00001 and t00002 leave after January, t00006's trial ends"
     );
     assert_eq!(
-        at(4).converted_trials,
-        1,
-        "t00009 pays after its March trial"
+        (at(2).converted_trials, at(4).converted_trials, at(5).converted_trials),
+        (1, 0, 2),
+        "t00005 pays after its January trial, t00010 leaves after March's, t00012 and t00013 pay in May"
     );
     assert_eq!(
         (at(4).new_tenants, at(4).trial_tenants),
-        (3, 3),
-        "t00012 to t00014 sign up on trials"
+        (2, 2),
+        "t00012 and t00013 sign up on trials"
     );
     assert_eq!(at(5).emails_sent, 0, "May has no activity");
     for pair in got.windows(2) {
