@@ -6,7 +6,7 @@
 //! tenant (rows inserted or re-aggregated), so an advance does not erase what the runs
 //! before it loaded. `pm_seed.tenants` records each loaded tenant and is
 //! written in the same transaction as the tenant's rows, with the run that loaded it and
-//! its [`Checksum`], so it is exactly what the warehouse holds: a killed run is resumed by
+//! its [`Checksum`](super::checksum::Checksum), so it is exactly what the warehouse holds: a killed run is resumed by
 //! skipping the tenants listed there, and a warehouse changed behind the ledger's back is
 //! noticed by comparing checksums.
 //!
