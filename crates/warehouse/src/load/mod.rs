@@ -8,8 +8,9 @@
 //! the scale. An empty warehouse is loaded in bulk, its keys built afterwards ([`bulk`]).
 //!
 //! `--as-of` moves a warehouse forward in time: a tenant the ledger holds as of an earlier
-//! day gets the nightly batch instead of a load (the month open then is re-aggregated in
-//! place, the months since are inserted, closed months are not touched), in the same one
+//! day gets the nightly batch instead of a load (of the month open then, the rows a batch
+//! since re-aggregated are written in place, the months since are inserted, closed months
+//! are not touched; a tenant that had left only moves its day), in the same one
 //! transaction with its ledger row. A killed run is resumed the same way, tenant by
 //! tenant; a day earlier than the warehouse's is refused.
 
