@@ -15,12 +15,12 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use sim::calendar::Calendar;
 use sim::columns::{visit_table, ColumnSink};
 use sim::ids::Table;
 use sim::{Rows, TenantActivity};
 
+use super::cached::{Cached, Value};
 use super::checksum::Checksum;
 use super::copy::TenantBuffers;
 
@@ -83,102 +83,54 @@ pub fn write_tenant(
 }
 
 /// Writes `rows` under their ids, every table in one statement (one round trip per
-/// tenant): updated where the id exists, inserted where it does not. Returns how many per
-/// table: every row sent, since a conflict always updates.
+/// tenant), prepared once per connection and shape (the tables that have rows): updated
+/// where the id exists, inserted where it does not. Returns how many per table: every
+/// row sent, since a conflict always updates.
 fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
-    let mut statement = Upsert::default();
     let tables: Vec<Table> = Table::ALL
         .into_iter()
         .filter(|&t| rows.count(t) > 0)
         .collect();
+    let mut sql = String::new();
+    let mut values = Vec::new();
     for (n, &table) in tables.iter().enumerate() {
         let mut columns = Columns::default();
         visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
         let names = table.columns();
         let t = table.name();
         // The last table's upsert is the statement; the others are its CTEs.
-        statement.sql(match n {
+        sql += &match n {
             0 if tables.len() > 1 => format!("WITH w_{t} AS ("),
             0 => String::new(),
             _ if n + 1 < tables.len() => format!("), w_{t} AS ("),
             _ => ") ".to_owned(),
-        });
-        statement.sql(format!(
-            "INSERT INTO {t} ({}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest(",
-            names.join(", ")
-        ));
-        for (i, column) in columns.0.into_iter().enumerate() {
-            if i > 0 {
-                statement.sql(", ".to_owned());
-            }
-            let cast = format!("::{}[]", column.sql_type());
-            statement.bind(column);
-            statement.sql(cast);
-        }
+        };
+        let params: Vec<String> = columns
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("${}::{}[]", values.len() + i + 1, c.sql_type()))
+            .collect();
         let set: Vec<String> = names[1..]
             .iter()
             .map(|c| format!("{c} = EXCLUDED.{c}"))
             .collect();
-        statement.sql(format!(
-            ") ON CONFLICT (id) DO UPDATE SET {}",
+        sql += &format!(
+            "INSERT INTO {t} ({}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({}) \
+             ON CONFLICT (id) DO UPDATE SET {}",
+            names.join(", "),
+            params.join(", "),
             set.join(", ")
-        ));
+        );
+        values.extend(columns.0.into_iter().map(Column::into_value));
     }
     if !tables.is_empty() {
-        statement
+        Cached::new(sql, values)
             .execute(conn)
             .context("re-aggregating the open month failed")?;
     }
     Ok(rows.counts())
 }
-
-/// The open month's upsert, built piece by piece. Unlike `sql_query`, which Diesel never
-/// caches, it is prepared once per connection for each shape (the tables that have
-/// rows) and reused by every tenant after: parsing and planning the statement cost as
-/// much as running it.
-#[derive(Default)]
-struct Upsert(Vec<Piece>);
-
-enum Piece {
-    Sql(String),
-    Bind(Column),
-}
-
-impl Upsert {
-    fn sql(&mut self, sql: String) {
-        self.0.push(Piece::Sql(sql));
-    }
-    fn bind(&mut self, column: Column) {
-        self.0.push(Piece::Bind(column));
-    }
-}
-
-impl diesel::query_builder::QueryId for Upsert {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for Upsert {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        for piece in &self.0 {
-            match piece {
-                Piece::Sql(sql) => out.push_sql(sql),
-                Piece::Bind(Column::Int8(v)) => out.push_bind_param::<Array<BigInt>, _>(v)?,
-                Piece::Bind(Column::Int4(v)) => out.push_bind_param::<Array<Integer>, _>(v)?,
-                Piece::Bind(Column::Text(v)) => {
-                    out.push_bind_param::<Array<Nullable<Text>>, _>(v)?
-                }
-                Piece::Bind(Column::Time(v)) => out.push_bind_param::<Array<Timestamptz>, _>(v)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl RunQueryDsl<PgConnection> for Upsert {}
 
 /// One column's values, in row order.
 enum Column {
@@ -189,6 +141,15 @@ enum Column {
 }
 
 impl Column {
+    fn into_value(self) -> Value {
+        match self {
+            Column::Int8(v) => Value::Int8s(v),
+            Column::Int4(v) => Value::Int4s(v),
+            Column::Text(v) => Value::Texts(v),
+            Column::Time(v) => Value::Times(v),
+        }
+    }
+
     fn sql_type(&self) -> &'static str {
         match self {
             Column::Int8(_) => "int8",

@@ -16,7 +16,9 @@
 
 use anyhow::{bail, Result};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Text};
+use diesel::sql_types::{BigInt, Bool, Text};
+
+use super::cached::{Cached, Value};
 
 /// The warehouse lock.
 const WAREHOUSE_KEY: i64 = 0x504d_5741_5245_484f; // "PMWAREHO"
@@ -109,17 +111,13 @@ pub fn running_seed(conn: &mut PgConnection, except: Option<&str>) -> QueryResul
 /// Claims tenant `no` for the current transaction; with `wait`, blocks until another
 /// run's claim ends. `false`: another run holds it.
 pub fn claim_tenant(conn: &mut PgConnection, no: u32, wait: bool) -> QueryResult<bool> {
+    let key = || vec![Value::Int4(TENANT_CLASS), Value::Int4(no as i32)];
     if wait {
-        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind::<Integer, _>(TENANT_CLASS)
-            .bind::<Integer, _>(no as i32)
-            .execute(conn)?;
+        Cached::new("SELECT pg_advisory_xact_lock($1, $2)", key()).execute(conn)?;
         return Ok(true);
     }
     Ok(
-        diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, $2) AS flag")
-            .bind::<Integer, _>(TENANT_CLASS)
-            .bind::<Integer, _>(no as i32)
+        Cached::new("SELECT pg_try_advisory_xact_lock($1, $2) AS flag", key())
             .get_result::<Flag>(conn)?
             .flag,
     )

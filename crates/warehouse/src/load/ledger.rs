@@ -25,6 +25,7 @@ use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Ti
 use sim::ids::Table;
 
 use super::advance::Written;
+use super::cached::{Cached, Value};
 use super::checksum::{self, Mismatch};
 use super::guard;
 use crate::world::World;
@@ -317,11 +318,10 @@ pub fn loaded_as_of(
     fingerprint: &str,
     no: u32,
 ) -> QueryResult<Option<NaiveDate>> {
-    let found: Vec<TenantDay> = diesel::sql_query(
+    let found: Vec<TenantDay> = Cached::new(
         "SELECT tenant_no, as_of FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+        vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
     )
-    .bind::<Text, _>(fingerprint)
-    .bind::<Integer, _>(no as i32)
     .load(conn)?;
     Ok(found.first().map(|t| t.as_of))
 }
@@ -338,22 +338,24 @@ pub fn record_tenant(
     as_of: NaiveDate,
 ) -> QueryResult<()> {
     let sum = &written.sum;
-    diesel::sql_query(
+    Cached::new(
         "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) VALUES ($7, $2, $9)) \
          INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
          rows = EXCLUDED.rows, id_sums = EXCLUDED.id_sums, sent_sums = EXCLUDED.sent_sums, \
          run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of",
+        vec![
+            Value::Text(fingerprint.to_owned()),
+            Value::Int4(no as i32),
+            Value::Text(tenant_id.to_owned()),
+            Value::Int8s(sum.rows.to_vec()),
+            Value::Int8s(sum.ids.to_vec()),
+            Value::Int8s(sum.sent.to_vec()),
+            Value::Int8(run),
+            Value::Date(as_of),
+            Value::Int8s(written.rows().map(|n| n as i64).to_vec()),
+        ],
     )
-    .bind::<Text, _>(fingerprint)
-    .bind::<Integer, _>(no as i32)
-    .bind::<Text, _>(tenant_id)
-    .bind::<Array<BigInt>, _>(sum.rows.to_vec())
-    .bind::<Array<BigInt>, _>(sum.ids.to_vec())
-    .bind::<Array<BigInt>, _>(sum.sent.to_vec())
-    .bind::<BigInt, _>(run)
-    .bind::<Date, _>(as_of)
-    .bind::<Array<BigInt>, _>(written.rows().map(|n| n as i64).to_vec())
     .execute(conn)?;
     Ok(())
 }
@@ -367,15 +369,17 @@ pub fn move_tenant(
     no: u32,
     as_of: NaiveDate,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    Cached::new(
         "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) \
          VALUES ($1, $3, '{0,0,0,0,0,0}')) \
          UPDATE pm_seed.tenants SET as_of = $4, run_id = $1 WHERE fingerprint = $2 AND tenant_no = $3",
+        vec![
+            Value::Int8(run),
+            Value::Text(fingerprint.to_owned()),
+            Value::Int4(no as i32),
+            Value::Date(as_of),
+        ],
     )
-    .bind::<BigInt, _>(run)
-    .bind::<Text, _>(fingerprint)
-    .bind::<Integer, _>(no as i32)
-    .bind::<Date, _>(as_of)
     .execute(conn)?;
     Ok(())
 }

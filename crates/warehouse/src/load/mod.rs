@@ -16,6 +16,7 @@
 
 mod advance;
 pub mod bulk;
+mod cached;
 pub mod checksum;
 pub mod copy;
 mod guard;
