@@ -110,18 +110,6 @@ impl Rows {
         self.warmups.append(&mut other.warmups);
     }
 
-    /// Keeps the rows of `table` whose id `keep` accepts.
-    pub fn retain(&mut self, table: Table, keep: impl Fn(i64) -> bool) {
-        match table {
-            Table::Billing => self.billing.retain(|r| keep(r.id)),
-            Table::Campaign => self.campaigns.retain(|r| keep(r.id)),
-            Table::SequenceStep => self.steps.retain(|r| keep(r.id)),
-            Table::Lead => self.leads.retain(|r| keep(r.id)),
-            Table::Mailbox => self.mailboxes.retain(|r| keep(r.id)),
-            Table::Warmup => self.warmups.retain(|r| keep(r.id)),
-        }
-    }
-
     /// Keeps only the rows last aggregated after `batch`. A warehouse whose last nightly
     /// batch was `batch` already holds the others exactly as they are: while its month is
     /// open, a lead row changes only when one of its emails goes out, and its `updated`
