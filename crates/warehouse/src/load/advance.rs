@@ -109,7 +109,7 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
             .0
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("${}::{}[]", values.len() + i + 1, c.sql_type()))
+            .map(|(i, c)| format!("${}::{}", values.len() + i + 1, array_type(c)))
             .collect();
         let set: Vec<String> = names[1..]
             .iter()
@@ -122,7 +122,7 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
             params.join(", "),
             set.join(", ")
         );
-        values.extend(columns.0.into_iter().map(Column::into_value));
+        values.extend(columns.0);
     }
     if !tables.is_empty() {
         Cached::new(sql, values)
@@ -132,41 +132,24 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
     Ok(rows.counts())
 }
 
-/// One column's values, in row order.
-enum Column {
-    Int8(Vec<i64>),
-    Int4(Vec<i32>),
-    Text(Vec<Option<String>>),
-    Time(Vec<DateTime<Utc>>),
-}
-
-impl Column {
-    fn into_value(self) -> Value {
-        match self {
-            Column::Int8(v) => Value::Int8s(v),
-            Column::Int4(v) => Value::Int4s(v),
-            Column::Text(v) => Value::Texts(v),
-            Column::Time(v) => Value::Times(v),
-        }
-    }
-
-    fn sql_type(&self) -> &'static str {
-        match self {
-            Column::Int8(_) => "int8",
-            Column::Int4(_) => "int4",
-            Column::Text(_) => "text",
-            Column::Time(_) => "timestamptz",
-        }
+/// The `unnest` cast of a column's values.
+fn array_type(column: &Value) -> &'static str {
+    match column {
+        Value::Int8s(_) => "int8[]",
+        Value::Int4s(_) => "int4[]",
+        Value::Texts(_) => "text[]",
+        Value::Times(_) => "timestamptz[]",
+        _ => unreachable!("a column collects arrays only"),
     }
 }
 
-/// Rows turned into columns, for `unnest`.
+/// Rows turned into columns (one array value each), for `unnest`.
 #[derive(Default)]
-struct Columns(Vec<Column>, usize);
+struct Columns(Vec<Value>, usize);
 
 impl Columns {
     /// The column the next value goes to, created by the first row.
-    fn next(&mut self, new: impl FnOnce() -> Column) -> &mut Column {
+    fn next(&mut self, new: impl FnOnce() -> Value) -> &mut Value {
         let at = self.1;
         self.1 += 1;
         if at == self.0.len() {
@@ -185,25 +168,25 @@ impl ColumnSink for Columns {
         Ok(())
     }
     fn int8(&mut self, v: i64) -> std::io::Result<()> {
-        if let Column::Int8(c) = self.next(|| Column::Int8(Vec::new())) {
+        if let Value::Int8s(c) = self.next(|| Value::Int8s(Vec::new())) {
             c.push(v);
         }
         Ok(())
     }
     fn int4(&mut self, v: i32) -> std::io::Result<()> {
-        if let Column::Int4(c) = self.next(|| Column::Int4(Vec::new())) {
+        if let Value::Int4s(c) = self.next(|| Value::Int4s(Vec::new())) {
             c.push(v);
         }
         Ok(())
     }
     fn text(&mut self, v: Option<&str>) -> std::io::Result<()> {
-        if let Column::Text(c) = self.next(|| Column::Text(Vec::new())) {
+        if let Value::Texts(c) = self.next(|| Value::Texts(Vec::new())) {
             c.push(v.map(str::to_owned));
         }
         Ok(())
     }
     fn timestamptz(&mut self, v: DateTime<Utc>) -> std::io::Result<()> {
-        if let Column::Time(c) = self.next(|| Column::Time(Vec::new())) {
+        if let Value::Times(c) = self.next(|| Value::Times(Vec::new())) {
             c.push(v);
         }
         Ok(())
