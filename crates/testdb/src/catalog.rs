@@ -30,6 +30,23 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// The indexes `self` has and `base` lacks, once `self` is shown to differ from `base`
+    /// in indexes only: what an index migration added (or, read the other way, removed).
+    ///
+    /// # Panics
+    /// When tables, columns, constraints or sequences differ.
+    pub fn indexes_beyond<'a>(&'a self, base: &Catalog) -> Vec<&'a str> {
+        assert_eq!(self.tables, base.tables);
+        assert_eq!(self.columns, base.columns);
+        assert_eq!(self.constraints, base.constraints);
+        assert_eq!(self.sequences, base.sequences);
+        self.indexes
+            .iter()
+            .filter(|i| !base.indexes.contains(i))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Reads the snapshot of the database behind `conn`.
     ///
     /// # Panics
