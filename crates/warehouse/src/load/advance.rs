@@ -38,6 +38,9 @@ pub struct Written {
     pub reaggregated: [usize; 6],
     /// The tenant's checksum as of the new day, for the ledger.
     pub sum: Checksum,
+    /// The part of `sum` in the periods still open on the new day: what the next
+    /// advance may overwrite, and checks before it starts.
+    pub open: Checksum,
 }
 
 impl Written {
@@ -47,12 +50,13 @@ impl Written {
     }
 }
 
-/// Writes `activity`'s tenant, given that the warehouse holds it as of `since` (`None`:
-/// not at all). Runs inside the caller's transaction.
+/// Writes `activity`'s tenant, simulated as of `as_of`, given that the warehouse holds it
+/// as of `since` (`None`: not at all). Runs inside the caller's transaction.
 pub fn write_tenant(
     conn: &mut PgConnection,
     activity: TenantActivity<'_>,
     since: Option<NaiveDate>,
+    as_of: NaiveDate,
 ) -> Result<Written> {
     // The warehouse's day, and the last nightly batch it holds.
     let held = since.map(|day| (Calendar::midnight(day), Calendar::batch_on(day)));
@@ -61,6 +65,9 @@ pub fn write_tenant(
     for mut period in activity {
         written.sum.add(&period);
         let billing = &period.billing[0].new;
+        if billing.period_end > Calendar::midnight(as_of) {
+            written.open.add(&period);
+        }
         match held {
             // Closed by then: already right.
             Some((since, _)) if billing.period_end <= since => continue,
@@ -85,26 +92,28 @@ pub fn write_tenant(
 /// Writes `rows` under their ids, every table in one statement (one round trip per
 /// tenant), prepared once per connection and shape (the tables that have rows): updated
 /// where the id exists, inserted where it does not. Returns how many per table: every
-/// row sent, since a conflict always updates.
+/// row sent.
+///
+/// A row is only ever overwritten by the same grain (the same keys in the same period):
+/// an id held by any other row (added by hand, or moved to another period) is left as
+/// it is, and the tenant fails, so nothing of the warehouse's is lost under it. The
+/// advance checks only the open periods before it starts, and this is what covers the
+/// rest.
 fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
     let tables: Vec<Table> = Table::ALL
         .into_iter()
         .filter(|&t| rows.count(t) > 0)
         .collect();
-    let mut sql = String::new();
+    if tables.is_empty() {
+        return Ok([0; 6]);
+    }
+    let mut ctes = Vec::new();
     let mut values = Vec::new();
-    for (n, &table) in tables.iter().enumerate() {
+    for &table in &tables {
         let mut columns = Columns::default();
         visit_table(rows, table, &mut columns).expect("collecting into memory cannot fail");
         let names = table.columns();
         let t = table.name();
-        // The last table's upsert is the statement; the others are its CTEs.
-        sql += &match n {
-            0 if tables.len() > 1 => format!("WITH w_{t} AS ("),
-            0 => String::new(),
-            _ if n + 1 < tables.len() => format!("), w_{t} AS ("),
-            _ => ") ".to_owned(),
-        };
         let params: Vec<String> = columns
             .0
             .iter()
@@ -115,21 +124,63 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
             .iter()
             .map(|c| format!("{c} = EXCLUDED.{c}"))
             .collect();
-        sql += &format!(
-            "INSERT INTO {t} ({}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({}) \
-             ON CONFLICT (id) DO UPDATE SET {}",
+        let same_grain: Vec<String> = grain(table)
+            .split(", ")
+            .map(|c| format!("{t}.{c} = EXCLUDED.{c}"))
+            .collect();
+        ctes.push(format!(
+            "w_{t} AS (INSERT INTO {t} ({}) OVERRIDING SYSTEM VALUE SELECT * FROM unnest({}) \
+             ON CONFLICT (id) DO UPDATE SET {} WHERE {} RETURNING 1)",
             names.join(", "),
             params.join(", "),
-            set.join(", ")
-        );
+            set.join(", "),
+            same_grain.join(" AND ")
+        ));
         values.extend(columns.0);
     }
-    if !tables.is_empty() {
-        Cached::new(sql, values)
-            .execute(conn)
-            .context("re-aggregating the open month failed")?;
+    let counts: Vec<String> = tables
+        .iter()
+        .map(|t| format!("(SELECT count(*) FROM w_{})", t.name()))
+        .collect();
+    let sql = format!(
+        "WITH {} SELECT ARRAY[{}] AS rows",
+        ctes.join(", "),
+        counts.join(", ")
+    );
+    let written: Vec<WrittenRows> = Cached::new(sql, values)
+        .load(conn)
+        .context("re-aggregating the open month failed")?;
+    let written = written.first().map_or(&[][..], |w| &w.rows[..]);
+    for (&table, &n) in tables.iter().zip(written) {
+        let sent = rows.count(table);
+        if n as usize != sent {
+            anyhow::bail!(
+                "{} of the {sent} {} rows it re-aggregates have ids that another row of \
+                 the warehouse holds (added by hand, or moved to another period), which it \
+                 leaves as it is: the warehouse no longer holds what its seed ledger \
+                 records; run again with --reset",
+                sent - n as usize,
+                table.name()
+            );
+        }
     }
     Ok(rows.counts())
+}
+
+/// Rows written per table by [`upsert`]'s statement.
+#[derive(QueryableByName)]
+struct WrittenRows {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    rows: Vec<i64>,
+}
+
+/// The columns that say which row of `table` a row is, as the rules define its grain.
+fn grain(table: Table) -> &'static str {
+    sim::rules::GRAINS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, grain)| *grain)
+        .expect("every table has a grain")
 }
 
 /// The `unnest` cast of a column's values.

@@ -10,6 +10,10 @@
 //! skipping the tenants listed there, and a warehouse changed behind the ledger's back is
 //! noticed by comparing checksums.
 //!
+//! Each tenant's row also keeps the checksum of its periods still open on its day: those
+//! are what the next advance writes over, so that advance checks them alone before it
+//! starts, through the `billing_id` indexes, and the whole warehouse once it is done.
+//!
 //! Both record the as-of day: a run's target, and the day each tenant's rows stand at. A
 //! later run of the same seed at a later day advances each tenant from its own as-of day,
 //! so shards (and killed runs) move forward independently.
@@ -58,9 +62,16 @@ CREATE TABLE IF NOT EXISTS pm_seed.tenants (
     sent_sums   BIGINT[] NOT NULL,
     run_id      BIGINT NOT NULL,
     as_of       DATE NOT NULL,
+    open_rows      BIGINT[],
+    open_id_sums   BIGINT[],
+    open_sent_sums BIGINT[],
+    open_since     DATE,
     PRIMARY KEY (fingerprint, tenant_no)
 );
-COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent); as_of: the day the tenant''s rows stand at';
+ALTER TABLE pm_seed.tenants ADD COLUMN IF NOT EXISTS open_rows BIGINT[],
+    ADD COLUMN IF NOT EXISTS open_id_sums BIGINT[], ADD COLUMN IF NOT EXISTS open_sent_sums BIGINT[],
+    ADD COLUMN IF NOT EXISTS open_since DATE;
+COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent); as_of: the day the tenant''s rows stand at; open_*: the same of the periods still open on open_since, which an advance may overwrite (null: not recorded)';
 CREATE TABLE IF NOT EXISTS pm_seed.written (
     run_id      BIGINT NOT NULL,
     tenant_no   INTEGER NOT NULL,
@@ -190,7 +201,19 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
                 world.as_of()
             );
         }
-        let mismatch = compare_in(conn, ledger)?;
+        // An advance writes over the periods that were open on the tenants' days, and
+        // only inserts elsewhere: checking those periods before is what keeps it from
+        // writing over a change, and the whole warehouse is checked after it
+        // ([`verify`]). Anything else is checked whole now.
+        let advancing = world
+            .sim
+            .tenants(world.shard)
+            .any(|no| loaded.get(&no).is_some_and(|&day| day < world.as_of()));
+        let open = if advancing { compare_open(conn)? } else { None };
+        let mismatch = match open {
+            Some(open) => open,
+            None => compare_in(conn, ledger)?,
+        };
         if !mismatch.is_empty() {
             if loaded.is_empty() {
                 bail!(
@@ -249,6 +272,31 @@ fn compare_in(conn: &mut PgConnection, ledger: bool) -> Result<Mismatch> {
     Ok(Mismatch::between(&recorded, &checksum::warehouse(conn)?))
 }
 
+/// Where the periods open on the tenants' `open_since` days differ from the ledger's
+/// checksums of them; `None` when the ledger did not record those (an older xtask's).
+fn compare_open(conn: &mut PgConnection) -> Result<Option<Mismatch>> {
+    #[derive(QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        open: bool,
+    }
+    let recorded = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'pm_seed' \
+         AND table_name = 'tenants' AND column_name = 'open_since') AS open",
+    )
+    .get_result::<Recorded>(conn)?;
+    if !recorded.open {
+        return Ok(None);
+    }
+    let Some(recorded) = checksum::ledger_open(conn)? else {
+        return Ok(None);
+    };
+    Ok(Some(Mismatch::between(
+        &recorded,
+        &checksum::warehouse_open(conn)?,
+    )))
+}
+
 /// Before a seed reports success: every tenant of its shard is recorded, and the tables
 /// hold exactly what the ledger records. Otherwise says what is missing or different.
 pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
@@ -281,7 +329,8 @@ pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
     if !problems.is_empty() {
         bail!(
             "the warehouse does not hold this seed after loading: {}; someone changed it \
-             meanwhile (see `cargo xtask status --verify`): run again, or with --reset",
+             behind the ledger's back, during this run or (in a month an advance leaves as \
+             it is) before it (see `cargo xtask status --verify`): run again, or with --reset",
             problems.join("; ")
         );
     }
@@ -337,13 +386,16 @@ pub fn record_tenant(
     written: &Written,
     as_of: NaiveDate,
 ) -> QueryResult<()> {
-    let sum = &written.sum;
+    let (sum, open) = (&written.sum, &written.open);
     Cached::new(
         "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) VALUES ($7, $2, $9)) \
-         INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
+         INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of, \
+         open_rows, open_id_sums, open_sent_sums, open_since) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $8) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
          rows = EXCLUDED.rows, id_sums = EXCLUDED.id_sums, sent_sums = EXCLUDED.sent_sums, \
-         run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of",
+         run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of, open_rows = EXCLUDED.open_rows, \
+         open_id_sums = EXCLUDED.open_id_sums, open_sent_sums = EXCLUDED.open_sent_sums, \
+         open_since = EXCLUDED.open_since",
         vec![
             Value::Text(fingerprint.to_owned()),
             Value::Int4(no as i32),
@@ -354,6 +406,9 @@ pub fn record_tenant(
             Value::Int8(run),
             Value::Date(as_of),
             Value::Int8s(written.rows().map(|n| n as i64).to_vec()),
+            Value::Int8s(open.rows.to_vec()),
+            Value::Int8s(open.ids.to_vec()),
+            Value::Int8s(open.sent.to_vec()),
         ],
     )
     .execute(conn)?;
@@ -361,7 +416,8 @@ pub fn record_tenant(
 }
 
 /// Moves a tenant whose rows did not change to the day `as_of`, for run `run` (which
-/// wrote none of them); call inside the tenant's transaction.
+/// wrote none of them); call inside the tenant's transaction. Its open periods stay
+/// those of the day it was written (`open_since`): their rows are still the same.
 pub fn move_tenant(
     conn: &mut PgConnection,
     run: i64,

@@ -333,7 +333,7 @@ impl Loader<'_> {
                         return Ok(Outcome::Loaded([0; 6]));
                     }
                 }
-                let written = advance::write_tenant(conn, activity, since)?;
+                let written = advance::write_tenant(conn, activity, since, world.as_of())?;
                 ledger::record_tenant(
                     conn,
                     self.run,
