@@ -306,8 +306,9 @@ impl RuleId {
     }
 
     /// The condition, over one activity row `t`, under which it breaks a rule that looks
-    /// at that row alone (A1–A5, S1). The rule's query and the audit's pass over
-    /// `lead_analytics` both use it, so the two cannot disagree.
+    /// at that row alone (A1–A5, S1). The rule's query and the audit's probe of the small
+    /// tables both use it, so the two cannot disagree; its pass over `lead_analytics`
+    /// flags rows with a cheaper condition that is true wherever this one is.
     pub(super) fn row_condition(self) -> Option<String> {
         use RuleId::*;
         Some(match self {
