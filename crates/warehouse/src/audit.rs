@@ -33,6 +33,14 @@ const SAMPLE: usize = 5;
 /// not spilled in batches.
 const SETTINGS: &str = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'";
 
+/// Settings of each connection while two ask the probes: they keep two cores busy
+/// already, and a parallel plan's workers only compete with them for those cores, and
+/// add their partial and final aggregation to the work.
+const ONE_PROCESS_EACH: &str = "SET LOCAL max_parallel_workers_per_gather = 0";
+
+/// [`ONE_PROCESS_EACH`] undone, for the rules' own queries after the probes.
+const ONE_PROCESS_EACH_UNDONE: &str = "SET LOCAL max_parallel_workers_per_gather TO DEFAULT";
+
 /// One rule's result, as the SQL returns it.
 #[derive(QueryableByName)]
 struct Row {
@@ -159,7 +167,8 @@ pub fn evaluate_in_transaction(
             // Each connection starts with one of the two probes of `lead_analytics`,
             // then takes the next of the others until none is left.
             let next = AtomicUsize::new(2);
-            std::thread::scope(|scope| {
+            conn.batch_execute(ONE_PROCESS_EACH)?;
+            let asked = std::thread::scope(|scope| {
                 let helped = scope.spawn(|| {
                     helper
                         .build_transaction()
@@ -167,7 +176,7 @@ pub fn evaluate_in_transaction(
                         .read_only()
                         .run(|helper| {
                             helper.batch_execute(&format!(
-                                "SET TRANSACTION SNAPSHOT '{snapshot}'; {SETTINGS}"
+                                "SET TRANSACTION SNAPSHOT '{snapshot}'; {SETTINGS}; {ONE_PROCESS_EACH}"
                             ))?;
                             ask(helper, &probes, &next, &[1], " [helper]")
                         })
@@ -177,7 +186,9 @@ pub fn evaluate_in_transaction(
                 screens.extend(more);
                 timings.extend(steps);
                 anyhow::Ok((screens, timings))
-            })?
+            })?;
+            conn.batch_execute(ONE_PROCESS_EACH_UNDONE)?;
+            asked
         }
     };
     screens.sort();
