@@ -71,6 +71,7 @@
 use diesel::pg::PgConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub mod cached;
 pub mod fixtures;
 pub mod keys;
 pub mod models;

@@ -10,6 +10,9 @@ use schema::queries::campaign_performance::{
     campaign_performance, campaign_performance_query, CampaignPerformance,
 };
 use schema::queries::dashboard::{dashboard_counts, dashboard_counts_query, DashboardCounts};
+use schema::queries::lead_engagement::{
+    lead_engagement, lead_engagement_query, LeadEngagement, LeadPage,
+};
 use schema::queries::step_comparison::{
     group_variants, step_comparison, step_variants_query, StepVariant,
 };
@@ -68,4 +71,21 @@ async fn query_values_run_on_diesel_async() {
     let steps = group_variants(variants);
     assert!(steps.iter().any(|s| s.is_ab_test()), "{steps:#?}");
     assert_eq!(steps, step_comparison(&mut sync, &Scope::all()).unwrap());
+
+    // A prepared statement, run more than once on the connection (its first page and the
+    // next, each twice), as on the sync one.
+    let mut page = LeadPage::first(4);
+    let mut pages: Vec<Vec<LeadEngagement>> = Vec::new();
+    for _ in 0..2 {
+        for _ in 0..2 {
+            let rows: Vec<LeadEngagement> = lead_engagement_query(&scope, &page)
+                .load(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(rows, lead_engagement(&mut sync, &scope, &page).unwrap());
+            pages.push(rows);
+        }
+        page = page.next(&pages[pages.len() - 1]).expect("a second page");
+    }
+    assert_ne!(pages[0], pages[2]);
 }

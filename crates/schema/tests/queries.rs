@@ -506,6 +506,19 @@ fn lead_engagement_ranks_leads_by_replies_clicks_and_opens() {
         all.iter().any(|l| l.first_period < l.last_period),
         "a lead across periods"
     );
+    // Parsed once per connection, not per page: the first page's statement and the next
+    // pages' one.
+    #[derive(diesel::QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let prepared: Prepared = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'WITH engaged%'",
+    )
+    .get_result(&mut conn)
+    .unwrap();
+    assert_eq!(prepared.n, 2);
     // Each segment, and the status that agrees with it.
     let segments: BTreeSet<LeadSegment> = all.iter().map(LeadEngagement::segment).collect();
     assert_eq!(segments.len(), 6, "{segments:?}");

@@ -12,9 +12,11 @@
 //!
 //! Each returns typed rows (`serde`-serialisable, for APIs), on a synchronous
 //! `PgConnection`. Each also exists as a query value, `<function>_query` (a boxed Diesel
-//! query), that the caller runs on its own connection: `RunQueryDsl` of `diesel` on a
-//! `PgConnection`, or of `diesel_async` on an `AsyncPgConnection`; [`explain`] wraps any
-//! of them in `EXPLAIN`.
+//! query, or for [`lead_engagement`](lead_engagement::lead_engagement), whose planning
+//! costs a tenth of its run, a [`Cached`](crate::cached::Cached) statement prepared once
+//! per connection), that the caller runs on its own connection: `RunQueryDsl` of
+//! `diesel` on a `PgConnection`, or of `diesel_async` on an `AsyncPgConnection`;
+//! [`explain`] wraps any of them in `EXPLAIN`.
 //!
 //! Dashboard totals and billing usage read the `billing_analytics` hub alone, whose
 //! counts rules B4–B9 make exact; the queries that break a tenant's activity down read
@@ -71,6 +73,8 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Double, Nullable, Text, Timestamptz};
 use diesel::QueryableByName;
 use serde::{Deserialize, Serialize};
+
+use crate::cached::Value;
 
 pub mod billing_usage;
 pub mod campaign_performance;
@@ -242,6 +246,16 @@ pub(crate) fn scoped<'a>(sql: &str, scope: &'a Scope) -> RawQuery<'a> {
         .bind::<Nullable<Text>, _>(scope.tenant_id.as_deref())
         .bind::<Nullable<Timestamptz>, _>(scope.periods.from)
         .bind::<Nullable<Timestamptz>, _>(scope.periods.until)
+}
+
+/// The values of `$1`–`$3` of [`scoped`], for a [`Cached`](crate::cached::Cached)
+/// statement.
+pub(crate) fn scope_values(scope: &Scope) -> Vec<Value> {
+    vec![
+        Value::NullText(scope.tenant_id.clone()),
+        Value::NullTime(scope.periods.from),
+        Value::NullTime(scope.periods.until),
+    ]
 }
 
 /// The eight counters of the activity tables, summed over the rows a query groups

@@ -20,9 +20,9 @@ use sim::columns::{visit_table, ColumnSink};
 use sim::ids::Table;
 use sim::{Rows, TenantActivity};
 
-use super::cached::{Cached, Value};
 use super::checksum::Checksum;
 use super::copy::TenantBuffers;
+use schema::cached::{Cached, Value};
 
 /// Encoded rows a loader holds before it sends them: what bounds the seeder's memory,
 /// whatever the scale and however large one tenant is.

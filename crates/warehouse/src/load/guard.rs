@@ -18,7 +18,7 @@ use anyhow::{bail, Result};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-use super::cached::{Cached, Value};
+use schema::cached::{Cached, Value};
 
 /// The warehouse lock.
 const WAREHOUSE_KEY: i64 = 0x504d_5741_5245_484f; // "PMWAREHO"

@@ -29,10 +29,10 @@ use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Ti
 use sim::ids::Table;
 
 use super::advance::Written;
-use super::cached::{Cached, Value};
 use super::checksum::{self, Mismatch};
 use super::guard;
 use crate::world::World;
+use schema::cached::{Cached, Value};
 
 /// Serialises ledger set-up, checks and resets between concurrent seeders.
 const LOCK_KEY: i64 = 0x0050_454e_4755_494e; // "PENGUIN"

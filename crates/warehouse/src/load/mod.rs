@@ -16,7 +16,6 @@
 
 mod advance;
 pub mod bulk;
-mod cached;
 pub mod checksum;
 pub mod copy;
 mod guard;
