@@ -84,7 +84,7 @@ impl Probe {
 ///    questions about these groups.
 /// 2. `lead_analytics` per `billing_id`, in the order of its index: the rows, the
 ///    distinct 64-bit hashes of `lead_id`, the first and last `updated`, and whether
-///    [`lead_row_screen`] flags a row. When rows and hashes are equal, the lead ids of
+///    `lead_row_screen` flags a row. When rows and hashes are equal, the lead ids of
 ///    that period are distinct (equal ids hash equally), so no grain repeats (C5) and
 ///    the period has exactly `n` leads (B8). A hash collision can only make the screen
 ///    true, never hide a violation. The per-row screen rides on this pass rather than
