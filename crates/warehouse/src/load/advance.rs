@@ -7,8 +7,9 @@
 //! batch since re-aggregated are written ([`sim::Rows::retain_aggregated_after`]): most
 //! lead rows of an open month get no email on a given day and are left alone. They are
 //! written under the ids the simulator kept for them, by one `INSERT … ON CONFLICT (id) DO
-//! UPDATE` per table, all in one statement: updated where they exist, inserted where they
-//! first saw mail since. The months since are inserted whole. The caller
+//! UPDATE` per table, all in one statement: updated where they exist (never over a row of
+//! another grain), inserted where they first saw mail since. The months since are
+//! inserted whole. The caller
 //! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
 //! tenant either as of the earlier day or as of the later one.
 
