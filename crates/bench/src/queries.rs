@@ -124,9 +124,10 @@ macro_rules! case {
     }};
 }
 
-/// Every scoped query of `schema::queries`, on `scope`.
-fn scoped_cases(scope: &Scope) -> Vec<Case> {
-    vec![
+/// Every scoped query of `schema::queries`, on `scope`; with `next`, also the page of
+/// `lead_engagement` after the first, where a cursor sits among leads that tie.
+fn scoped_cases(scope: &Scope, next: Option<LeadPage>) -> Vec<Case> {
+    let mut cases = vec![
         case!(
             "billing_usage",
             scope,
@@ -157,7 +158,28 @@ fn scoped_cases(scope: &Scope) -> Vec<Case> {
             |s| |c| step_comparison::step_comparison(c, s),
             step_comparison::step_variants_query(s)
         ),
-    ]
+    ];
+    if let Some(next) = next {
+        let page = (scope.clone(), next);
+        cases.insert(
+            4,
+            case!(
+                "lead_engagement p2",
+                page,
+                |a| |c| lead_engagement::lead_engagement(c, &a.0, &a.1),
+                lead_engagement::lead_engagement_query(&a.0, &a.1)
+            ),
+        );
+    }
+    cases
+}
+
+/// The page after the first of `lead_engagement` in `scope`, if there is one.
+fn second_page(conn: &mut PgConnection, scope: &Scope) -> Result<Option<LeadPage>> {
+    let first = LeadPage::first(LEAD_PAGE);
+    let rows =
+        lead_engagement::lead_engagement(conn, scope, &first).context("lead_engagement failed")?;
+    Ok(first.next(&rows))
 }
 
 /// One tenant's dashboard in `period` (its latest when `None`).
@@ -251,13 +273,14 @@ pub fn run(args: &BenchQueriesArgs) -> Result<()> {
             ),
         ];
         for (name, scope, period) in scopes {
-            let mut cases = scoped_cases(&scope);
+            let next = second_page(&mut conn, &scope)?;
+            let mut cases = scoped_cases(&scope, next);
             cases.insert(0, dashboard_case(&t.tenant_id, period));
             measure(&mut conn, &name, &cases, args.runs, true, args.explain)?;
         }
     }
     if args.report_runs > 0 {
-        let mut all = scoped_cases(&Scope::all());
+        let mut all = scoped_cases(&Scope::all(), None);
         all.push(growth_case(Periods::all()));
         let scope = "all tenants, all periods";
         measure(

@@ -193,7 +193,7 @@ macro_rules! in_order {
 ///   the rows in scope are summed. `LIMIT` stops the `UNION ALL` as soon as the page is
 ///   full, so this runs only for a page that reaches past the engaged tier.
 macro_rules! lead_engagement {
-    ($candidates:literal) => {
+    ($($candidates:literal),+) => {
         concat!(
             "WITH engaged AS (
     -- Summed tenant by tenant, each in memory, rather than all at once through a sort.
@@ -220,35 +220,39 @@ macro_rules! lead_engagement {
         HAVING COALESCE(sum(l.replied), 0) > 0
             OR (COALESCE(sum(l.replied), 0) = 0 AND COALESCE(sum(l.clicked_tracked), 0) > 0)
     ) AS e
-), candidates AS (",
-            $candidates,
-            ")
+)",
+            $(
+                "
 (SELECT f.*, ",
-            funnel_rates!(),
-            " FROM (
+                funnel_rates!(),
+                " FROM (
     SELECT k.tenant_id, k.lead_id, k.campaign_id, s.*
-    FROM candidates k
+    FROM (",
+                $candidates,
+                ") AS k
     -- One candidate at a time, through the index on its keys.
     CROSS JOIN LATERAL (
         SELECT ",
-            lead_sums!(),
-            "
+                lead_sums!(),
+                "
         FROM lead_analytics l
         JOIN billing_analytics b ON b.id = l.billing_id
         WHERE l.lead_id = k.lead_id AND l.campaign_id = k.campaign_id
             AND b.tenant_id = k.tenant_id AND ",
-            in_scope!("b"),
-            "
+                in_scope!("b"),
+                "
     ) AS s
 ) AS f
 WHERE ",
-            after_cursor!(),
-            "
+                after_cursor!(),
+                "
 ",
-            in_order!(),
-            "
+                in_order!(),
+                "
 LIMIT $10)
-UNION ALL
+UNION ALL",
+            )+
+            "
 (SELECT f.*, ",
             funnel_rates!(),
             " FROM (
@@ -288,17 +292,21 @@ const FIRST_PAGE: &str = lead_engagement!(
 "
 );
 
-/// A page after a cursor: the `$10` best (replied, clicked) after the cursor's with
-/// their ties, and the leads that share the cursor's own, some of which follow it.
+/// A page after a cursor, in two parts that follow each other in the order: first the
+/// leads that share the cursor's (replied, clicked), some of which follow it; then the
+/// `$10` best (replied, clicked) after it, with their ties. `LIMIT` stops before the
+/// second part when the first fills the page, so a page inside a large tie group sums
+/// only that group in full.
 const NEXT_PAGE: &str = lead_engagement!(
     "
-    (SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
-    WHERE (-e.replied, -e.clicked_tracked) > (-$4::int8, -$5::int8)
-    ORDER BY e.replied DESC, e.clicked_tracked DESC
-    FETCH FIRST ($10) ROWS WITH TIES)
-    UNION ALL
     SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
     WHERE e.replied = $4::int8 AND e.clicked_tracked = $5::int8
+",
+    "
+    SELECT e.tenant_id, e.lead_id, e.campaign_id FROM engaged e
+    WHERE (-e.replied, -e.clicked_tracked) > (-$4::int8, -$5::int8)
+    ORDER BY e.replied DESC, e.clicked_tracked DESC
+    FETCH FIRST ($10) ROWS WITH TIES
 "
 );
 
