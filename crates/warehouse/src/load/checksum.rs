@@ -111,11 +111,11 @@ pub fn warehouse_open(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Chec
         ids: Vec<i64>,
     }
     // Listed first, so that the planner knows how few they are.
-    let open = diesel::sql_query(
-        "SELECT coalesce(array_agg(b.id), '{}') AS ids FROM billing_analytics b \
-         JOIN pm_seed.tenants t ON t.tenant_no = (b.id / 1000000000)::int4 \
-         WHERE b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC'",
-    )
+    let open = diesel::sql_query(format!(
+        "SELECT coalesce(array_agg(b.id), '{{}}') AS ids FROM billing_analytics b \
+         JOIN pm_seed.tenants t ON t.tenant_no = (b.id / {IDS_PER_TENANT})::int4 \
+         WHERE b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC'"
+    ))
     .get_result::<Periods>(conn)?;
     sums(conn, Some(&open.ids))
 }
