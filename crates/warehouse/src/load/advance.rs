@@ -61,12 +61,14 @@ pub fn write_tenant(
 ) -> Result<Written> {
     // The warehouse's day, and the last nightly batch it holds.
     let held = since.map(|day| (Calendar::midnight(day), Calendar::batch_on(day)));
+    // The periods still open on the new day end after its midnight.
+    let open_after = Calendar::midnight(as_of);
     let mut written = Written::default();
     let mut buffers = TenantBuffers::default();
     for mut period in activity {
         written.sum.add(&period);
         let billing = &period.billing[0].new;
-        if billing.period_end > Calendar::midnight(as_of) {
+        if billing.period_end > open_after {
             written.open.add(&period);
         }
         match held {
@@ -148,11 +150,10 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
         ctes.join(", "),
         counts.join(", ")
     );
-    let written: Vec<WrittenRows> = Cached::new(sql, values)
-        .load(conn)
+    let written: WrittenRows = Cached::new(sql, values)
+        .get_result(conn)
         .context("re-aggregating the open month failed")?;
-    let written = written.first().map_or(&[][..], |w| &w.rows[..]);
-    for (&table, &n) in tables.iter().zip(written) {
+    for (&table, &n) in tables.iter().zip(&written.rows) {
         let sent = rows.count(table);
         if n as usize != sent {
             anyhow::bail!(
