@@ -84,6 +84,27 @@ fn seed_until_one_tenant_is_left(db: &ScratchDb) -> (PgConnection, Spawned) {
     (claim, child)
 }
 
+/// Starts the bulk seed of `db`, lets its heap load finish while holding a share lock on
+/// `table`, and kills the seed once it waits for that table exclusively (to build its
+/// primary key, or to drop the record of its keys). Returns the connection that still
+/// holds the lock.
+fn kill_when_waiting_for(db: &ScratchDb, table: &str) -> PgConnection {
+    let (claim, mut child) = seed_until_one_tenant_is_left(db);
+    let held = hold(db, &format!("LOCK TABLE {table} IN ACCESS SHARE MODE"));
+    drop(claim);
+    child.wait_until(&format!("the seed waiting for {table}"), || {
+        waiting(
+            db,
+            &format!(
+                "locktype = 'relation' AND relation = '{table}'::regclass AND mode = 'AccessExclusiveLock'"
+            ),
+        )
+    });
+    child.signal("KILL");
+    assert!(!child.finish().output.status.success());
+    held
+}
+
 /// While keys are missing: `status` and `audit` say so, naming `table` among others;
 /// other sessions cannot write.
 fn assert_keys_missing(db: &ScratchDb, table: &str) {
@@ -174,18 +195,8 @@ fn a_bulk_seed_killed_during_the_key_rebuild_completes_on_the_next_run() {
     let reference = reference();
     let migrated = catalog(&ScratchDb::migrated("bulk_keys_migrated"));
     let db = ScratchDb::new("bulk_keys_kill");
-    let (claim, mut child) = seed_until_one_tenant_is_left(&db);
     // Once the heap is loaded, building lead_analytics' primary key waits for this.
-    let share = hold(&db, "LOCK TABLE lead_analytics IN ACCESS SHARE MODE");
-    drop(claim);
-    child.wait_until("the key rebuild waiting for lead_analytics", || {
-        waiting(
-            &db,
-            "locktype = 'relation' AND relation = 'lead_analytics'::regclass AND mode = 'AccessExclusiveLock'",
-        )
-    });
-    child.signal("KILL");
-    assert!(!child.finish().output.status.success());
+    let share = kill_when_waiting_for(&db, "lead_analytics");
     drop(share);
     wait_for_no_sessions(&db);
     // Every tenant is in; the foreign keys at least are still missing.
@@ -204,4 +215,48 @@ fn a_bulk_seed_killed_during_the_key_rebuild_completes_on_the_next_run() {
         &migrated,
         "after a kill in the key rebuild",
     );
+}
+
+#[test]
+fn a_bulk_seed_killed_during_the_key_rebuild_is_completed_by_an_immediate_rerun() {
+    let reference = reference();
+    let migrated = catalog(&ScratchDb::migrated("bulk_race_migrated"));
+    let db = ScratchDb::new("bulk_race_kill");
+    let share = kill_when_waiting_for(&db, "lead_analytics");
+    // The killed client's key builder is still in its statement, waiting for the lock:
+    // the rerun starts at once, and the builder gets the lock as it does.
+    let rerun = spawn_seed(&db, &ARGS);
+    drop(share);
+    let rerun = rerun.finish().success();
+    assert!(!rerun.stderr().contains("duplicate key"), "{rerun}");
+    assert_complete(
+        &db,
+        &reference,
+        &migrated,
+        "after a kill in the key rebuild and an immediate rerun",
+    );
+}
+
+#[test]
+fn a_bulk_seed_killed_as_it_drops_its_guard_is_finished_by_the_next_run() {
+    let reference = reference();
+    let migrated = catalog(&ScratchDb::migrated("bulk_guard_migrated"));
+    let db = ScratchDb::new("bulk_guard_kill");
+    // The record of dropped keys goes last, in the transaction that drops the guard: under
+    // this lock every key is built and the guard is still on when the seed is killed.
+    let record = kill_when_waiting_for(&db, "pm_seed.bulk_keys");
+    drop(record);
+    wait_for_no_sessions(&db);
+    let status = xtask(&["status", "--database-url", db.url()]).success();
+    assert!(status.stdout().contains("write guard"), "{status}");
+    audit(&db).failed(&["write guard", "run the same seed command to finish"]);
+
+    let rerun = seed(&db, &ARGS);
+    assert!(
+        rerun
+            .stderr()
+            .contains("rebuilding the keys of the interrupted bulk load"),
+        "{rerun}"
+    );
+    assert_complete(&db, &reference, &migrated, "after a kill as the guard went");
 }

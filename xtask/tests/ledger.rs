@@ -44,7 +44,21 @@ fn a_tampered_warehouse_is_refused_and_reported() {
     // Without --verify, status only reports.
     xtask(&["status", "--database-url", db.url()]).success();
 
-    seed(&db, &["--profile", profile, "--reset"]);
+    // A reset would delete a row no seed can give back: only on confirmation.
+    let reset = [
+        "seed",
+        "--database-url",
+        db.url(),
+        "--profile",
+        profile,
+        "--reset",
+    ];
+    xtask(&reset).refused(&["--reset would delete", "differ", "--confirm", db.name()]);
+    assert_eq!(snapshot(db.url()), tampered, "the refused reset deleted");
+    seed(
+        &db,
+        &["--profile", profile, "--reset", "--confirm", db.name()],
+    );
     xtask(&["status", "--database-url", db.url(), "--verify"]).success();
 }
 

@@ -150,3 +150,115 @@ fn a_run_of_the_same_seed_finishes_what_a_killed_one_claimed() {
     xtask(&["status", "--database-url", db.url(), "--verify"]).success();
     assert_audit_clean(&db);
 }
+
+/// The earlier and later days of the advances below.
+const EARLY: &str = "2026-10-20";
+const LATE: &str = "2026-11-18";
+
+/// Tenants of `db` that stand at `day` in the ledger.
+fn at_day(db: &ScratchDb, day: &str) -> i64 {
+    let sql = format!("SELECT count(*)::text AS v FROM pm_seed.tenants WHERE as_of = '{day}'");
+    query_text(db.url(), &sql).parse().unwrap()
+}
+
+/// [`SLOW`] as of `day`.
+fn slow_as_of(day: &str) -> Vec<&str> {
+    [&SLOW[..], &["--as-of", day]].concat()
+}
+
+#[test]
+fn a_write_to_a_tenant_an_advance_has_not_reached_is_refused_not_undone() {
+    let db = ScratchDb::new("race_advance_write");
+    seed(&db, &slow_as_of(EARLY));
+    // The last tenant the advance writes (one that had left by EARLY only moves its day).
+    let profile = sim::Profile::load("dev").unwrap().scaled(3.0).unwrap(); // SLOW's scale
+    let world = sim::Simulator::new(profile, 1);
+    let early = chrono::NaiveDate::parse_from_str(EARLY, "%Y-%m-%d").unwrap();
+    // Tenants whose open period (their latest) has lead rows, last first.
+    let with_leads = query_text(
+        db.url(),
+        "SELECT string_agg(no::text, ',' ORDER BY no DESC) AS v FROM ( \
+         SELECT DISTINCT ON (b.id / 1000000000) (b.id / 1000000000)::int4 AS no, b.id \
+         FROM billing_analytics b ORDER BY b.id / 1000000000, b.period_start DESC) o \
+         WHERE EXISTS (SELECT 1 FROM lead_analytics l WHERE l.billing_id = o.id)",
+    );
+    let last = with_leads
+        .split(',')
+        .map(|n| n.parse::<u32>().unwrap())
+        .find(|&no| world.tenant(no).left_on().is_none_or(|left| left > early))
+        .unwrap();
+    let tenant = sim::ids::tenant_id(last);
+    let open = query_text(
+        db.url(),
+        &format!(
+            "SELECT id::text AS v FROM billing_analytics WHERE id / 1000000000 = {last} \
+             ORDER BY period_start DESC LIMIT 1"
+        ),
+    );
+    let sent = |db: &ScratchDb| {
+        query_text(
+            db.url(),
+            &format!("SELECT emails_sent::text AS v FROM billing_analytics WHERE id = {open}"),
+        )
+    };
+    let edited = (sent(&db).parse::<i64>().unwrap() + 1).to_string();
+    let lead = query_text(
+        db.url(),
+        &format!("SELECT max(id)::text AS v FROM lead_analytics WHERE billing_id = {open}"),
+    );
+
+    let mut advance = spawn_seed(&db, &slow_as_of(LATE));
+    advance.wait_until("the advance moved a tenant", || at_day(&db, LATE) > 0);
+    exec(
+        &db,
+        &format!(
+            "UPDATE billing_analytics SET emails_sent = {edited} WHERE id = {open}; \
+             DELETE FROM lead_analytics WHERE id = {lead};"
+        ),
+    );
+    let run = advance.finish();
+    run.failed(&[&tenant, "behind the ledger's back"]);
+    // Neither change was undone.
+    assert_eq!(sent(&db), edited);
+    let deleted = format!("SELECT count(*)::text AS v FROM lead_analytics WHERE id = {lead}");
+    assert_eq!(query_text(db.url(), &deleted), "0");
+}
+
+#[test]
+fn a_second_advance_to_another_day_is_refused_while_one_runs() {
+    let db = ScratchDb::new("race_two_days");
+    seed(&db, &slow_as_of(EARLY));
+    let mut first = spawn_seed(&db, &slow_as_of(LATE));
+    first.wait_until("the advance moved a tenant", || at_day(&db, LATE) > 0);
+    let mut second = vec!["seed", "--database-url", db.url()];
+    second.extend(slow_as_of("2026-11-10"));
+    xtask(&second).refused(&["another run of this seed", LATE, "wait for it to finish"]);
+    first.finish().success();
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+}
+
+#[test]
+fn loaders_stop_when_their_runs_lock_is_gone_and_a_reset_waits_for_them() {
+    let db = partly_seeded("race_lock_gone");
+    let mut running = spawn_seed(&db, &SLOW);
+    running.wait_until("a tenant was loaded", || tenants_loaded(&db) > preloaded());
+    // The run's main session, which holds its warehouse lock, is ended (by an operator, a
+    // pooler, a failover); its loader's session lives on.
+    exec(
+        &db,
+        "SELECT pg_terminate_backend(pid) FROM pm_seed.runs WHERE id = (SELECT max(id) FROM pm_seed.runs)",
+    );
+    let mut reset = vec!["seed", "--database-url", db.url()];
+    reset.extend(SLOW);
+    reset.push("--reset");
+    let reset = xtask(&reset);
+    let run = running.finish();
+    for r in [&reset, &run] {
+        assert!(!r.stderr().contains("deadlock"), "{r}");
+    }
+    run.failed(&["warehouse lock is gone"]);
+    let reset = reset.success();
+    assert!(reset.stderr().contains("reset: removed"), "{reset}");
+    xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    assert_audit_clean(&db);
+}

@@ -71,17 +71,22 @@ fn bad_input_leaves_a_seeded_warehouse_untouched() {
     }
 }
 
+/// Rows nobody seeded (a real tenant's, in a warehouse whose URL was left pointing at the
+/// wrong database): the seed refuses to mix with them, and a reset deletes them only when
+/// it is told the database's name.
 #[test]
-fn rows_nobody_seeded_are_refused() {
+fn rows_nobody_seeded_are_refused_and_reset_only_on_confirmation() {
     let db = ScratchDb::migrated("foreign_rows");
     exec(
         &db,
         "INSERT INTO billing_analytics (tenant_id, period_start, period_end) \
-         VALUES ('someone', '2025-01-01', '2025-02-01')",
+         VALUES ('acme-real', '2025-01-01', '2025-02-01')",
     );
     let before = snapshot(db.url());
     let run = xtask(&["seed", "--database-url", db.url()]);
-    let run = run.refused(&["billing_analytics", "--reset"]);
+    let confirm = format!("--reset --confirm {}", db.name());
+    let run = run.refused(&["billing_analytics: 1 row no seed recorded", &confirm]);
+    assert!(!run.stderr().contains("t00000"), "{run}");
     let after = snapshot(db.url());
     assert_eq!(after.tables, before.tables, "the refused seed wrote: {run}");
     // Not even the ledger is created: the refusal rolls back everything.
@@ -89,11 +94,26 @@ fn rows_nobody_seeded_are_refused() {
         !ledger_exists(db.url()),
         "the refused seed created pm_seed: {run}"
     );
-    // What the refusal suggests works, although there is no ledger.
-    let reset = seed(&db, &["--reset"]);
+    // A reset names what it would delete and deletes nothing without the name.
+    let reset = ["seed", "--database-url", db.url(), "--reset"];
+    let needles = [
+        "--reset would delete",
+        "no seed ledger",
+        "1 billing_analytics",
+        &confirm,
+    ];
+    xtask(&reset).refused(&needles);
+    let wrong = [&reset[..], &["--confirm", "postgres"]].concat();
+    xtask(&wrong).refused(&["--confirm postgres does not name", db.name()]);
+    assert_eq!(snapshot(db.url()).tables, before.tables);
+    // Named, it goes ahead, although there is no ledger.
+    let reset = seed(&db, &["--reset", "--confirm", db.name()]);
     assert!(reset.stderr().contains("reset: removed 1 rows"), "{reset}");
     assert_audit_clean(&db);
     xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    // What a seed recorded, unchanged, it resets without a question.
+    let again = seed(&db, &["--reset"]);
+    assert!(again.stderr().contains("reset: removed"), "{again}");
 }
 
 #[test]

@@ -114,3 +114,51 @@ fn the_number_of_loader_connections_does_not_change_the_rows() {
     seed(&many, &["--jobs", "5"]);
     assert_same_content(&many, &one, "--jobs 5 against --jobs 1");
 }
+
+/// A run killed after it loaded every tenant, before it recorded its end (in its final
+/// check, say): the next run finds nothing to load, checks the warehouse, and records the
+/// killed run as complete, rather than leave it "did not finish" for ever.
+#[test]
+fn a_run_killed_before_it_recorded_its_end_is_completed_by_the_next_run() {
+    let db = ScratchDb::new("resume_final_check");
+    let mut child = spawn_seed(&db, &KILLED);
+    let runs = "SELECT count(*)::text AS v FROM pm_seed.runs";
+    child.wait_until("the run was recorded", || {
+        ledger_exists(db.url()) && query_text(db.url(), runs) == "1"
+    });
+    // Recording the end updates pm_seed.runs, which this lock holds still.
+    let mut lock = connect(db.url());
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut lock,
+        "BEGIN; LOCK TABLE pm_seed.runs IN SHARE MODE",
+    )
+    .unwrap();
+    child.wait_until("the run recording its end", || {
+        query_text(
+            db.url(),
+            "SELECT (count(*) > 0)::text AS v FROM pg_locks WHERE NOT granted \
+             AND relation = 'pm_seed.runs'::regclass",
+        ) == "true"
+    });
+    child.signal("KILL");
+    assert!(!child.finish().output.status.success());
+    drop(lock);
+    let sessions = "SELECT count(*)::text AS v FROM pg_stat_activity \
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let started = std::time::Instant::now();
+    while query_text(db.url(), sessions) != "0" {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the killed run's sessions remain"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let status = xtask(&["status", "--database-url", db.url()]).success();
+    assert!(status.stdout().contains("did not finish"), "{status}");
+
+    let rerun = seed(&db, &KILLED);
+    assert!(rerun.stderr().contains("nothing to do"), "{rerun}");
+    assert!(rerun.stderr().contains("recorded as finished"), "{rerun}");
+    let status = xtask(&["status", "--database-url", db.url(), "--verify"]).success();
+    assert!(!status.stdout().contains("did not finish"), "{status}");
+}

@@ -85,6 +85,7 @@ fn measure(args: &BenchAdvanceArgs, dbs: &Databases) -> Result<()> {
             },
             jobs: args.jobs,
             reset: false,
+            confirm: None,
             dry_run: false,
         })?;
         Ok(started.elapsed().as_secs_f64())

@@ -49,6 +49,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
         world: world.clone(),
         jobs,
         reset: false,
+        confirm: None,
         dry_run: false,
     })?;
     let seed_secs = started.elapsed().as_secs_f64();

@@ -209,6 +209,7 @@ pub fn run(args: &BenchQueriesArgs) -> Result<()> {
         world: args.world.clone(),
         jobs: load::default_jobs(),
         reset: false,
+        confirm: None,
         dry_run: false,
     })?;
     let target = Target::resolve(args.database_url.as_deref())?;

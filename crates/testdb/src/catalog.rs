@@ -27,6 +27,10 @@ pub struct Catalog {
     pub indexes: Vec<String>,
     /// `sequence type start= increment= min= max= cache= cycle=`: the identity sequences.
     pub sequences: Vec<String>,
+    /// `table: pg_get_triggerdef(…)` of the triggers a user created (not those that
+    /// implement foreign keys): the migrations create none, and a bulk load's write guard
+    /// must not outlive it.
+    pub triggers: Vec<String>,
 }
 
 impl Catalog {
@@ -40,6 +44,7 @@ impl Catalog {
         assert_eq!(self.columns, base.columns);
         assert_eq!(self.constraints, base.constraints);
         assert_eq!(self.sequences, base.sequences);
+        assert_eq!(self.triggers, base.triggers);
         self.indexes
             .iter()
             .filter(|i| !base.indexes.contains(i))
@@ -87,6 +92,13 @@ impl Catalog {
                                min_value, max_value, cache_size, cycle) AS line
                  FROM pg_sequences WHERE schemaname = 'public' AND sequencename <> $1",
             ),
+            triggers: lines(
+                conn,
+                "SELECT format('%s: %s', c.relname, pg_get_triggerdef(t.oid)) AS line
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                 WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal
+                   AND c.relname <> $1",
+            ),
         }
     }
 
@@ -97,6 +109,7 @@ impl Catalog {
             && self.constraints.is_empty()
             && self.indexes.is_empty()
             && self.sequences.is_empty()
+            && self.triggers.is_empty()
     }
 }
 

@@ -37,6 +37,7 @@
 //!     },
 //!     jobs: 2,
 //!     reset: false,
+//!     confirm: None,
 //!     dry_run: false,
 //! })?;
 //! assert_eq!(seeded.tenants, 35);

@@ -45,6 +45,7 @@ fn seed(
         },
         jobs: 2,
         reset: false,
+        confirm: None,
         dry_run: false,
     })
 }

@@ -165,11 +165,20 @@ pub fn missing(conn: &mut PgConnection) -> QueryResult<Vec<Key>> {
 }
 
 /// "bulk load in progress/interrupted: keys missing on …" for `status` and `audit`, or
-/// `None` when every key is in place.
+/// `None` when every key is in place and nothing of a bulk load is left: a run killed
+/// after its last key was built, but before it dropped the write guard and the record,
+/// leaves a warehouse that still refuses other sessions' writes.
 pub fn warning(conn: &mut PgConnection) -> QueryResult<Option<String>> {
     let keys = missing(conn)?;
     if keys.is_empty() {
-        return Ok(None);
+        if !leftover(conn)? {
+            return Ok(None);
+        }
+        return Ok(Some(
+            "bulk load interrupted as it finished: its write guard (triggers) is still on the \
+             six tables; run the same seed command to finish"
+                .to_owned(),
+        ));
     }
     let mut tables: Vec<&str> = keys.iter().map(|k| k.table_name.as_str()).collect();
     tables.dedup();
@@ -179,6 +188,54 @@ pub fn warning(conn: &mut PgConnection) -> QueryResult<Option<String>> {
         tables.join(", "),
         keys.len()
     )))
+}
+
+/// Refuses the bulk path on a Citus database: Citus refuses triggers on distributed
+/// tables (unless `citus.enable_unsafe_triggers`), and does not forward the session
+/// setting of [`BYPASS`] to its workers, so neither the write guard nor the seed's own way
+/// past it would work. Tenant by tenant (`--shard`) is the path that does. `whole_into_empty`:
+/// the run is a whole seed (no `--shard`) into empty tables, which takes the bulk path.
+pub fn refuse_on_citus(citus: bool, whole_into_empty: bool) -> Result<()> {
+    if citus && whole_into_empty {
+        anyhow::bail!(
+            "this database has the citus extension: the bulk path (keys dropped, guard \
+             triggers, a session-level bypass) cannot run on Citus; seed it tenant by tenant \
+             with --shard I/N and N of 2 or more (for example the Job's pods, or --shard 1/2 \
+             then --shard 2/2)"
+        );
+    }
+    Ok(())
+}
+
+/// Whether the database has the `citus` extension.
+pub fn has_citus(conn: &mut PgConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Citus {
+        #[diesel(sql_type = Bool)]
+        flag: bool,
+    }
+    Ok(diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') AS flag",
+    )
+    .get_result::<Citus>(conn)?
+    .flag)
+}
+
+/// Whether the record of dropped keys, or the write guard on any of the six tables, is
+/// still there.
+fn leftover(conn: &mut PgConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = Bool)]
+        flag: bool,
+    }
+    Ok(diesel::sql_query(format!(
+        "SELECT to_regclass('pm_seed.bulk_keys') IS NOT NULL OR EXISTS (SELECT 1 FROM pg_trigger \
+         WHERE tgname = '{GUARD}' AND tgrelid::regclass::text = ANY($1)) AS flag"
+    ))
+    .bind::<Array<Text>, _>(names())
+    .get_result::<Left>(conn)?
+    .flag)
 }
 
 /// Records and drops every key and index of the six tables and installs the write guard,
@@ -266,7 +323,8 @@ pub fn rebuild_keys(target: &Target, conn: &mut PgConnection, jobs: usize) -> Re
         for table in names() {
             sql += &format!("DROP TRIGGER IF EXISTS {GUARD} ON public.{table};\n");
         }
-        sql += "DROP TABLE pm_seed.bulk_keys; DROP FUNCTION pm_seed.refuse_writes();";
+        sql += "SET LOCAL client_min_messages = warning; \
+                DROP TABLE IF EXISTS pm_seed.bulk_keys; DROP FUNCTION IF EXISTS pm_seed.refuse_writes();";
         conn.batch_execute(&sql)?;
         Ok(())
     })
@@ -296,6 +354,7 @@ fn in_parallel(target: &Target, jobs: usize, groups: &[Vec<String>], what: &str)
             .map(|_| {
                 scope.spawn(|| -> Result<()> {
                     let mut conn = target.connect()?;
+                    super::guard::join_run(&mut conn)?;
                     conn.batch_execute(BUILD_MEMORY)?;
                     while let Some(group) =
                         groups.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
@@ -315,4 +374,26 @@ fn in_parallel(target: &Target, jobs: usize, groups: &[Vec<String>], what: &str)
             .collect::<Result<Vec<()>>>()
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bulk_path_is_refused_on_citus_naming_shard() {
+        let refused = refuse_on_citus(true, true).unwrap_err().to_string();
+        assert!(refused.contains("citus extension"), "{refused}");
+        assert!(refused.contains("--shard I/N"), "{refused}");
+        // Plain PostgreSQL, or a warehouse that holds tenants already (tenant by tenant).
+        refuse_on_citus(false, true).unwrap();
+        refuse_on_citus(true, false).unwrap();
+    }
+
+    #[test]
+    fn a_plain_postgresql_database_has_no_citus() {
+        let db = crate::scratch::ScratchDb::new("bulk_citus");
+        let mut conn = PgConnection::establish(db.url()).unwrap();
+        assert!(!has_citus(&mut conn).unwrap());
+    }
 }

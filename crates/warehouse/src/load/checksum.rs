@@ -16,6 +16,8 @@ use sim::ids::{Table, IDS_PER_TENANT};
 use sim::rows::Activity;
 use sim::Rows;
 
+use schema::cached::{Cached, Value};
+
 /// One tenant's numbers per table, in [`Table::ALL`] order.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Checksum {
@@ -120,6 +122,73 @@ pub fn warehouse_open(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Chec
     sums(conn, Some(&open.ids))
 }
 
+/// The checksum of tenant `no`'s rows in the periods it had open on its `open_since`
+/// day, as [`warehouse_open`] counts them, with every one of those rows locked (`FOR NO
+/// KEY UPDATE`) until the caller's transaction ends: in the transaction of an advance,
+/// what it is about to write over, checked and kept from other writers in one step. One
+/// statement, through the primary key and the `billing_id` indexes.
+pub fn tenant_open_locked(
+    conn: &mut PgConnection,
+    fingerprint: &str,
+    no: u32,
+) -> QueryResult<Checksum> {
+    #[derive(QueryableByName)]
+    struct Part {
+        #[diesel(sql_type = Integer)]
+        i: i32,
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
+        #[diesel(sql_type = BigInt)]
+        ids: i64,
+        #[diesel(sql_type = BigInt)]
+        sent: i64,
+    }
+    let parts: Vec<String> = Table::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (period, rows) = match t {
+                Table::Billing => ("id", "open"),
+                _ => ("billing_id", "x"),
+            };
+            let from = match t {
+                Table::Billing => "open".to_owned(),
+                _ => format!(
+                    "(SELECT id, {sent} FROM {table} WHERE {period} = ANY(ARRAY(SELECT id FROM open)) \
+                     FOR NO KEY UPDATE) x",
+                    sent = counter_column(t),
+                    table = t.name()
+                ),
+            };
+            format!(
+                "SELECT {i} AS i, count(*) AS rows, coalesce(sum(({rows}.id % {IDS_PER_TENANT})::int4), 0)::int8 AS ids, \
+                 coalesce(sum({rows}.{sent}), 0)::int8 AS sent FROM {from}",
+                sent = counter_column(t)
+            )
+        })
+        .collect();
+    let sql = format!(
+        "WITH open AS (SELECT b.id, b.emails_sent FROM billing_analytics b \
+         JOIN pm_seed.tenants t ON t.fingerprint = $1 AND t.tenant_no = $2 \
+         WHERE b.id BETWEEN $2::int8 * {IDS_PER_TENANT} AND ($2::int8 + 1) * {IDS_PER_TENANT} - 1 \
+         AND b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC' FOR NO KEY UPDATE OF b) {}",
+        parts.join(" UNION ALL ")
+    );
+    let mut sum = Checksum::default();
+    let found: Vec<Part> = Cached::new(
+        sql,
+        vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
+    )
+    .load(conn)?;
+    for p in found {
+        let i = p.i as usize;
+        sum.rows[i] = p.rows;
+        sum.ids[i] = p.ids;
+        sum.sent[i] = p.sent;
+    }
+    Ok(sum)
+}
+
 /// [`warehouse`], of every row, or only of the rows whose period is one of `periods`.
 fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMap<u32, Checksum>> {
     // JIT compilation costs more than it saves on one pass (a third of it on staging's
@@ -189,6 +258,42 @@ pub fn ledger_open(conn: &mut PgConnection) -> QueryResult<Option<BTreeMap<u32, 
     recorded(conn, "open_")
 }
 
+/// The checksum of tenant `no`'s open periods as the ledger recorded it; `None` when it
+/// did not (an older xtask's ledger, checked whole before the run instead).
+pub fn ledger_open_tenant(
+    conn: &mut PgConnection,
+    fingerprint: &str,
+    no: u32,
+) -> QueryResult<Option<Checksum>> {
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = Nullable<Array<BigInt>>)]
+        rows: Option<Vec<i64>>,
+        #[diesel(sql_type = Nullable<Array<BigInt>>)]
+        id_sums: Option<Vec<i64>>,
+        #[diesel(sql_type = Nullable<Array<BigInt>>)]
+        sent_sums: Option<Vec<i64>>,
+    }
+    let found: Vec<T> = Cached::new(
+        "SELECT open_rows AS rows, open_id_sums AS id_sums, open_sent_sums AS sent_sums \
+         FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+        vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
+    )
+    .load(conn)?;
+    Ok(found.into_iter().next().and_then(|t| {
+        Some(Checksum {
+            rows: six(t.rows?),
+            ids: six(t.id_sums?),
+            sent: six(t.sent_sums?),
+        })
+    }))
+}
+
+/// A ledger array as six numbers, in [`Table::ALL`] order.
+fn six(v: Vec<i64>) -> [i64; 6] {
+    std::array::from_fn(|i| v.get(i).copied().unwrap_or(0))
+}
+
 /// The ledger's checksums in the columns `{prefix}rows`, `{prefix}id_sums` and
 /// `{prefix}sent_sums`; `None` if any is missing.
 fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMap<u32, Checksum>>> {
@@ -203,8 +308,6 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
         #[diesel(sql_type = Nullable<Array<BigInt>>)]
         sent_sums: Option<Vec<i64>>,
     }
-    let array =
-        |v: Vec<i64>| -> [i64; 6] { std::array::from_fn(|i| v.get(i).copied().unwrap_or(0)) };
     diesel::sql_query(format!(
         "SELECT tenant_no, {prefix}rows AS rows, {prefix}id_sums AS id_sums, \
          {prefix}sent_sums AS sent_sums FROM pm_seed.tenants"
@@ -213,9 +316,9 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
     .into_iter()
     .map(|t| {
         let c = Checksum {
-            rows: array(t.rows?),
-            ids: array(t.id_sums?),
-            sent: array(t.sent_sums?),
+            rows: six(t.rows?),
+            ids: six(t.id_sums?),
+            sent: six(t.sent_sums?),
         };
         Some((t.tenant_no as u32, c))
     })
@@ -223,11 +326,23 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
     .map_or(Ok(None), |m| Ok(Some(m)))
 }
 
-/// Where the six tables and the ledger disagree: per table, the tenants that differ.
+/// Where the six tables and the ledger disagree: per table, the recorded tenants that
+/// differ, and the rows under tenant numbers the ledger does not know.
 #[derive(Debug, Default)]
 pub struct Mismatch {
-    /// `(table, tenant numbers)` for each table with a difference.
-    pub tables: Vec<(&'static str, BTreeSet<u32>)>,
+    /// One entry for each table with a difference.
+    pub tables: Vec<TableMismatch>,
+}
+
+/// One table's part of a [`Mismatch`].
+#[derive(Debug)]
+pub struct TableMismatch {
+    /// The table.
+    pub table: &'static str,
+    /// Recorded tenants whose rows differ from the ledger.
+    pub tenants: BTreeSet<u32>,
+    /// Rows whose ids name no recorded tenant: added by hand or by a service.
+    pub unrecorded: i64,
 }
 
 impl Mismatch {
@@ -239,16 +354,22 @@ impl Mismatch {
             .iter()
             .enumerate()
             .filter_map(|(i, t)| {
-                let differ: BTreeSet<u32> = tenants
+                let differ = |no: &u32| {
+                    let a = recorded.get(no).unwrap_or(&none).table(i);
+                    let b = found.get(no).unwrap_or(&none).table(i);
+                    a != b
+                };
+                let (known, unknown): (BTreeSet<u32>, BTreeSet<u32>) = tenants
                     .iter()
                     .copied()
-                    .filter(|no| {
-                        let a = recorded.get(no).unwrap_or(&none).table(i);
-                        let b = found.get(no).unwrap_or(&none).table(i);
-                        a != b
-                    })
-                    .collect();
-                (!differ.is_empty()).then_some((t.name(), differ))
+                    .filter(differ)
+                    .partition(|no| recorded.contains_key(no));
+                let unrecorded = unknown.iter().map(|no| found[no].rows[i]).sum();
+                (!known.is_empty() || !unknown.is_empty()).then_some(TableMismatch {
+                    table: t.name(),
+                    tenants: known,
+                    unrecorded,
+                })
             })
             .collect();
         Self { tables }
@@ -279,7 +400,20 @@ impl std::fmt::Display for Mismatch {
         let parts: Vec<String> = self
             .tables
             .iter()
-            .map(|(t, tenants)| format!("{t} of {}", list_tenants(tenants)))
+            .map(|m| {
+                let mut said = Vec::new();
+                if !m.tenants.is_empty() {
+                    said.push(format!("{} of {}", m.table, list_tenants(&m.tenants)));
+                }
+                if m.unrecorded > 0 {
+                    let s = if m.unrecorded == 1 { "" } else { "s" };
+                    said.push(format!(
+                        "{}: {} row{s} no seed recorded",
+                        m.table, m.unrecorded
+                    ));
+                }
+                said.join("; ")
+            })
             .collect();
         f.write_str(&parts.join("; "))
     }

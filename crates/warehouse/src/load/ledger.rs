@@ -111,6 +111,11 @@ fn exists(conn: &mut PgConnection) -> Result<bool> {
     Ok(state.ledger)
 }
 
+/// Whether the warehouse has a seed ledger (refusing one written by an older xtask).
+pub fn present(conn: &mut PgConnection) -> Result<bool> {
+    exists(conn)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
@@ -144,17 +149,25 @@ pub fn table_counts(conn: &mut PgConnection) -> QueryResult<[i64; 6]> {
 /// nothing. Returns the tenants already loaded, with the day each stands at, and the run's
 /// id (`None`: nothing to do). A warehouse only moves forward: a tenant of the shard
 /// already past the run's as-of day is refused.
-pub fn begin(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
+pub fn begin(
+    conn: &mut PgConnection,
+    world: &World,
+    database: &str,
+) -> Result<(Loaded, Option<i64>)> {
     // The lock is taken before the transaction starts, so that its snapshot (one for the
     // ledger and the tables, though other shards commit meanwhile) sees every seeder that
     // held the lock before.
     diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK_KEY})")).execute(conn)?;
-    let checked = check_and_start(conn, world);
+    let checked = check_and_start(conn, world, database);
     diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})")).execute(conn)?;
     checked
 }
 
-fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Option<i64>)> {
+fn check_and_start(
+    conn: &mut PgConnection,
+    world: &World,
+    database: &str,
+) -> Result<(Loaded, Option<i64>)> {
     conn.build_transaction().repeatable_read().run(|conn| {
         let ledger = exists(conn)?;
         let others: Vec<Other> = if !ledger {
@@ -182,6 +195,9 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
                 o.seed,
                 o.scale
             );
+        }
+        if ledger {
+            refuse_another_day(conn, world)?;
         }
         let loaded = if ledger {
             loaded(conn, &world.fingerprint)?
@@ -215,15 +231,18 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
             None => compare_in(conn, ledger)?,
         };
         if !mismatch.is_empty() {
+            // No reset is safe here: it would delete rows nobody can seed again.
             if loaded.is_empty() {
                 bail!(
-                    "the warehouse holds rows no seed recorded ({mismatch}): \
-                     run again with --reset to empty the six tables first"
+                    "the warehouse holds rows no seed recorded ({mismatch}): this seed loads only \
+                     into a warehouse that holds nothing else; to delete those rows and seed anew, \
+                     run again with --reset --confirm {database}"
                 );
             }
             bail!(
                 "the warehouse no longer holds what its seed ledger records ({mismatch} differ): \
-                 run again with --reset to empty the six tables and seed anew"
+                 see `cargo xtask status --verify`; to delete the six tables' rows and seed anew, \
+                 run again with --reset --confirm {database}"
             );
         }
         let complete = world
@@ -249,6 +268,59 @@ fn check_and_start(conn: &mut PgConnection, world: &World) -> Result<(Loaded, Op
         .n;
         Ok((loaded, Some(run)))
     })
+}
+
+/// Refuses a run while another run of the same seed, still holding the warehouse lock,
+/// moves the warehouse to another day: each would find the other's tenants at a day it
+/// did not expect.
+fn refuse_another_day(conn: &mut PgConnection, world: &World) -> Result<()> {
+    #[derive(QueryableByName)]
+    struct Moving {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+        #[diesel(sql_type = Date)]
+        as_of: NaiveDate,
+    }
+    let moving: Vec<Moving> = diesel::sql_query(format!(
+        "SELECT id, as_of FROM pm_seed.runs WHERE fingerprint = $1 AND finished_at IS NULL \
+         AND as_of <> $2 AND pid IN ({}) ORDER BY id LIMIT 1",
+        guard::warehouse_holders()
+    ))
+    .bind::<Text, _>(&world.fingerprint)
+    .bind::<Date, _>(world.as_of())
+    .load(conn)?;
+    if let Some(m) = moving.first() {
+        bail!(
+            "another run of this seed (run {}) is moving the warehouse to {}: wait for it to \
+             finish, then run again for {}",
+            m.id,
+            m.as_of,
+            world.as_of()
+        );
+    }
+    Ok(())
+}
+
+/// Unfinished runs of `fingerprint` as of `world`'s day, of its shard (of any shard when
+/// it is the whole seed), whose session no longer holds the warehouse lock: killed
+/// before they recorded their end. Called once the warehouse is known to hold that shard
+/// complete and as recorded, which is all such a run had left to check.
+pub fn interrupted(conn: &mut PgConnection, world: &World) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let ids: Vec<Id> = diesel::sql_query(format!(
+        "SELECT id FROM pm_seed.runs WHERE fingerprint = $1 AND finished_at IS NULL \
+         AND as_of = $2 AND ($3 = '1/1' OR shard = $3) AND pid NOT IN ({}) ORDER BY id",
+        guard::warehouse_holders()
+    ))
+    .bind::<Text, _>(&world.fingerprint)
+    .bind::<Date, _>(world.as_of())
+    .bind::<Text, _>(world.shard.to_string())
+    .load(conn)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
 /// Where the six tables differ from the ledger's checksums (all of them, when there is
@@ -326,12 +398,40 @@ pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
     if !mismatch.is_empty() {
         problems.push(format!("the tables differ from the ledger in {mismatch}"));
     }
+    if let Some(warning) = super::bulk::warning(conn)? {
+        problems.push(warning);
+    }
     if !problems.is_empty() {
         bail!(
             "the warehouse does not hold this seed after loading: {}; someone changed it \
              behind the ledger's back, during this run or (in a month an advance leaves as \
              it is) before it (see `cargo xtask status --verify`): run again, or with --reset",
             problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// In the transaction of an advance of tenant `no`, before it writes: the rows of the
+/// periods the tenant had open on its day still hold what the ledger recorded of them,
+/// and are locked against other writers until the transaction ends. So a change made by
+/// anyone before this moment is refused, never written over, and one tried after it
+/// waits for the advance to commit (and is then found by the check after the run).
+pub fn check_open_tenant(conn: &mut PgConnection, fingerprint: &str, no: u32) -> Result<()> {
+    let Some(recorded) = checksum::ledger_open_tenant(conn, fingerprint, no)? else {
+        return Ok(());
+    };
+    let found = checksum::tenant_open_locked(conn, fingerprint, no)?;
+    let mismatch = Mismatch::between(
+        &std::collections::BTreeMap::from([(no, recorded)]),
+        &std::collections::BTreeMap::from([(no, found)]),
+    );
+    if !mismatch.is_empty() {
+        bail!(
+            "{} was changed behind the ledger's back before this run reached it ({mismatch} \
+             differ in the periods it would write over): nothing of it was written over; see \
+             `cargo xtask status --verify`",
+            sim::ids::tenant_id(no)
         );
     }
     Ok(())
@@ -452,22 +552,6 @@ pub fn finish(conn: &mut PgConnection, run: i64) -> QueryResult<()> {
     })
 }
 
-/// The latest unfinished run of `fingerprint`: a bulk load killed while it rebuilt the
-/// keys, once the next run has rebuilt them, is finished with it.
-pub fn unfinished(conn: &mut PgConnection, fingerprint: &str) -> QueryResult<Option<i64>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = Nullable<BigInt>)]
-        id: Option<i64>,
-    }
-    Ok(diesel::sql_query(
-        "SELECT max(id) AS id FROM pm_seed.runs WHERE fingerprint = $1 AND finished_at IS NULL",
-    )
-    .bind::<Text, _>(fingerprint)
-    .get_result::<Id>(conn)?
-    .id)
-}
-
 /// Moves each table's identity sequence past the largest id, so that rows inserted later
 /// by services get fresh ids. Idempotent: also run by a seed that finds nothing to do,
 /// in case the run that loaded the last tenant was killed before it finished.
@@ -487,11 +571,38 @@ pub fn advance_sequences(conn: &mut PgConnection) -> QueryResult<()> {
 }
 
 /// Empties the six tables and drops the ledger (the next run creates it afresh, in its
-/// current form); returns the rows removed per table. Works with or without a ledger.
-pub fn reset(conn: &mut PgConnection) -> Result<[i64; 6]> {
-    Ok(conn.transaction(|conn| {
+/// current form); returns the rows removed per table.
+///
+/// Without `confirm`, only what a seed can give back: a warehouse whose ledger records
+/// every row and whose checksums still match (or one with no rows). Anything else (rows
+/// no seed recorded, rows changed since, no ledger at all) is deleted only when `confirm`
+/// names `database`; otherwise nothing is, and the refusal says what would be lost.
+pub fn reset(conn: &mut PgConnection, database: &str, confirm: Option<&str>) -> Result<[i64; 6]> {
+    conn.transaction(|conn| {
         lock(conn)?;
         let counts = table_counts(conn)?;
+        match confirm {
+            Some(name) if name == database => {}
+            Some(name) => bail!(
+                "--confirm {name} does not name this warehouse's database ({database}): nothing was deleted"
+            ),
+            None => {
+                if let Some(lost) = not_seeded(conn, &counts)? {
+                    let listed: Vec<String> = Table::ALL
+                        .iter()
+                        .zip(counts)
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(t, n)| format!("{n} {}", t.name()))
+                        .collect();
+                    bail!(
+                        "--reset would delete {lost}, with every row of the six tables ({}); \
+                         nothing was deleted: to delete them all the same, run again with \
+                         --reset --confirm {database}",
+                        listed.join(", ")
+                    );
+                }
+            }
+        }
         let names: Vec<&str> = Table::ALL.iter().map(|t| t.name()).collect();
         diesel::sql_query(format!("TRUNCATE {} RESTART IDENTITY", names.join(", ")))
             .execute(conn)?;
@@ -500,8 +611,24 @@ pub fn reset(conn: &mut PgConnection) -> Result<[i64; 6]> {
             "SET LOCAL client_min_messages = warning; \
              DROP TABLE IF EXISTS pm_seed.runs, pm_seed.tenants, pm_seed.written",
         )?;
-        QueryResult::Ok(counts)
-    })?)
+        Ok(counts)
+    })
+}
+
+/// What of the six tables no seed could load again, if anything: `None` when they are
+/// empty, or hold exactly what the ledger records.
+fn not_seeded(conn: &mut PgConnection, counts: &[i64; 6]) -> Result<Option<String>> {
+    if counts.iter().all(|&n| n == 0) {
+        return Ok(None);
+    }
+    if !exists(conn)? {
+        return Ok(Some(
+            "rows no seed recorded (there is no seed ledger)".to_owned(),
+        ));
+    }
+    let mismatch = compare_in(conn, true)?;
+    Ok((!mismatch.is_empty())
+        .then(|| format!("rows that differ from what the seed ledger records ({mismatch})")))
 }
 
 /// A row of `pm_seed.runs`, for `cargo xtask status`.

@@ -30,9 +30,15 @@ pub struct SeedArgs {
     /// more streams than cores only add lock contention.
     #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: u32,
-    /// Empty the six tables (and the seed ledger) first.
+    /// Empty the six tables (and the seed ledger) first. Without `--confirm`, only a
+    /// warehouse that holds nothing but what its ledger records, unchanged.
     #[arg(long)]
     pub reset: bool,
+    /// With `--reset`: the database's name, to delete what no seed recorded (rows added
+    /// by hand or by a service, rows changed since they were seeded, a warehouse without
+    /// a ledger) as well.
+    #[arg(long, value_name = "DATABASE", requires = "reset")]
+    pub confirm: Option<String>,
     /// Print the rows and bytes per table that would be written; touch nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -81,13 +87,17 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     if created {
         eprintln!("created database {}", target.database());
     }
+    guard::run_settings(&mut conn).map_err(db_step("setting up the connection"))?;
     // Held until the process ends: shared by the runs of one seed, exclusive for a reset.
     guard::lock_warehouse(&mut conn, args.reset).map_err(db_step("locking the warehouse"))?;
+    let holder = guard::backend_pid(&mut conn)?;
     // This connection may empty tables whose keys an interrupted bulk load left missing.
     diesel::sql_query(bulk::BYPASS).execute(&mut conn)?;
     migrate(&mut conn)?;
     if args.reset {
-        let removed = ledger::reset(&mut conn).map_err(db_step("resetting the warehouse"))?;
+        wait_for_killed_runs(&mut conn)?;
+        let removed = ledger::reset(&mut conn, target.database(), args.confirm.as_deref())
+            .map_err(db_step("resetting the warehouse"))?;
         let listed: Vec<String> = Table::ALL
             .iter()
             .zip(removed)
@@ -103,8 +113,14 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     if let (Some(warning), false) = (&pending, world.shard == Shard::ALL) {
         bail!("{warning} (the whole seed, without --shard)");
     }
-    let (done, run_id) =
-        ledger::begin(&mut conn, &world).map_err(db_step("checking the ledger"))?;
+    // A whole seed into an empty warehouse takes the bulk path, which Citus cannot run:
+    // refused before anything is written.
+    if world.shard == Shard::ALL && bulk::has_citus(&mut conn)? {
+        let empty = ledger::table_counts(&mut conn)?.iter().all(|&n| n == 0);
+        bulk::refuse_on_citus(true, empty)?;
+    }
+    let (done, run_id) = ledger::begin(&mut conn, &world, target.database())
+        .map_err(db_step("checking the ledger"))?;
     if args.reset {
         // Only once this run is recorded: a different seed that took the shared lock in
         // between would find the warehouse emptied under it.
@@ -119,11 +135,23 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     let behind = todo.iter().filter_map(|no| done.get(no)).min();
     let Some(run_id) = run_id else {
         if pending.is_some() {
+            if !guard::take_alone(&mut conn).map_err(db_step("locking the warehouse"))? {
+                bail!("another run of this seed is running: wait for it to finish, then run again");
+            }
+            wait_for_killed_runs(&mut conn)?;
             eprintln!("every tenant is loaded: rebuilding the keys of the interrupted bulk load");
             bulk::rebuild_keys(&target, &mut conn, args.jobs as usize)?;
+        }
+        // The ledger check of `begin` found the warehouse complete and as recorded: a run
+        // killed before it recorded its end (in its final check, say) is complete too.
+        // (An empty shard of a warehouse nobody seeded yet has no ledger to check.)
+        if ledger::present(&mut conn)? {
             ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
-            if let Some(run) = ledger::unfinished(&mut conn, &world.fingerprint)? {
+            for run in ledger::interrupted(&mut conn, &world)? {
                 ledger::finish(&mut conn, run).map_err(db_step("recording the run"))?;
+                eprintln!(
+                    "run {run}, interrupted before it recorded its end, is complete: recorded as finished"
+                );
             }
         }
         ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
@@ -158,6 +186,7 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         bail!("another run of this seed is running: wait for it to finish, then run again");
     }
     if bulk {
+        wait_for_killed_runs(&mut conn)?;
         bulk::drop_keys(&mut conn)?;
         eprintln!("bulk load: keys dropped, loading the heap");
     }
@@ -165,6 +194,7 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         target: &target,
         world: &world,
         run: run_id,
+        holder,
         jobs: args.jobs as usize,
         bulk,
     };
@@ -194,6 +224,22 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     Ok(report)
 }
 
+/// Waits, saying so, for the backends of killed runs that are still working (a COPY or a
+/// `CREATE INDEX` goes on after its client dies), so that nothing this run repairs is
+/// raced by them. Call with the warehouse lock held exclusively.
+fn wait_for_killed_runs(conn: &mut PgConnection) -> Result<()> {
+    let waited = guard::wait_for_workers(conn).map_err(db_step("waiting for a killed run"))?;
+    if !waited.is_empty() {
+        let pids: Vec<String> = waited.iter().map(i32::to_string).collect();
+        eprintln!(
+            "waited for {} backends of an interrupted run to end (pids {})",
+            waited.len(),
+            pids.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Applies pending migrations, one seeder at a time.
 fn migrate(conn: &mut PgConnection) -> Result<()> {
     let applied = conn
@@ -213,6 +259,8 @@ struct Loader<'a> {
     target: &'a Target,
     world: &'a World,
     run: i64,
+    /// The backend of the run's main connection, which holds its warehouse lock.
+    holder: i32,
     jobs: usize,
     /// Loading into tables without keys: the write guard lets these connections through.
     bulk: bool,
@@ -250,6 +298,7 @@ impl Loader<'_> {
                 scope.spawn(|| {
                     let result = (|| -> Result<()> {
                         let mut conn = self.target.connect()?;
+                        guard::join_run(&mut conn)?;
                         // A tenant's rows and its ledger row commit together, so a crash
                         // that forgets the last commits only makes the next run load those
                         // tenants again; not waiting for each WAL flush keeps small tenants
@@ -314,7 +363,7 @@ impl Loader<'_> {
         conn.build_transaction()
             .read_committed()
             .run(|conn| -> Result<Outcome> {
-                if !guard::claim_tenant(conn, no, wait)? {
+                if !guard::claim_tenant(conn, no, wait, self.holder)? {
                     return Ok(Outcome::Busy);
                 }
                 // Asked after the claim: a run that held it before has committed by now.
@@ -332,6 +381,9 @@ impl Loader<'_> {
                         ledger::move_tenant(conn, self.run, &world.fingerprint, no, world.as_of())?;
                         return Ok(Outcome::Loaded([0; 6]));
                     }
+                }
+                if since.is_some() {
+                    ledger::check_open_tenant(conn, &world.fingerprint, no)?;
                 }
                 let written = advance::write_tenant(conn, activity, since, world.as_of())?;
                 ledger::record_tenant(
