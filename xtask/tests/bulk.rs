@@ -217,16 +217,59 @@ fn a_bulk_seed_killed_during_the_key_rebuild_completes_on_the_next_run() {
     );
 }
 
+/// The race of the immediate rerun: the killed run's key builder is still in a `CREATE
+/// INDEX` of lead_analytics (held by a lock of the test) when the rerun starts building the
+/// same index.
 #[test]
 fn a_bulk_seed_killed_during_the_key_rebuild_is_completed_by_an_immediate_rerun() {
     let reference = reference();
     let migrated = catalog(&ScratchDb::migrated("bulk_race_migrated"));
     let db = ScratchDb::new("bulk_race_kill");
-    let share = kill_when_waiting_for(&db, "lead_analytics");
-    // The killed client's key builder is still in its statement, waiting for the lock:
-    // the rerun starts at once, and the builder gets the lock as it does.
-    let rerun = spawn_seed(&db, &ARGS);
+    let (claim, mut child) = seed_until_one_tenant_is_left(&db);
+    // The primary key waits for `share`, and `row` queues behind it: once the key is
+    // built, `row` is granted, and the next index (a share lock) waits for it.
+    let share = hold(&db, "LOCK TABLE lead_analytics IN ACCESS SHARE MODE");
+    drop(claim);
+    let lead_lock = |mode: &str| {
+        format!(
+            "locktype = 'relation' AND relation = 'lead_analytics'::regclass AND mode = '{mode}'"
+        )
+    };
+    child.wait_until("the primary key waiting", || {
+        waiting(&db, &lead_lock("AccessExclusiveLock"))
+    });
+    let row = std::thread::spawn({
+        let url = db.url().to_owned();
+        move || {
+            let mut conn = connect(&url);
+            conn.batch_execute("BEGIN; LOCK TABLE lead_analytics IN ROW EXCLUSIVE MODE")
+                .unwrap();
+            conn
+        }
+    });
+    child.wait_until("the test's lock queued", || {
+        waiting(&db, &lead_lock("RowExclusiveLock"))
+    });
     drop(share);
+    let row = row.join().unwrap();
+    child.wait_until("an index build waiting", || {
+        waiting(&db, &lead_lock("ShareLock"))
+    });
+    child.signal("KILL");
+    assert!(!child.finish().output.status.success());
+    // The killed client's builder is still in its statement, waiting for the lock. The
+    // rerun starts at once: its own build of the same index queues beside it, or it waits
+    // for the killed run's backends to end (an advisory lock), or they have ended.
+    let builds = format!(
+        "SELECT count(*)::text AS v FROM pg_locks WHERE NOT granted AND {}",
+        lead_lock("ShareLock")
+    );
+    let mut rerun = spawn_seed(&db, &ARGS);
+    rerun.wait_until("the rerun meeting the killed run's builder", || {
+        let n: i64 = query_text(db.url(), &builds).parse().unwrap();
+        n == 2 || n == 0 || waiting(&db, "locktype = 'advisory'")
+    });
+    drop(row);
     let rerun = rerun.finish().success();
     assert!(!rerun.stderr().contains("duplicate key"), "{rerun}");
     assert_complete(
