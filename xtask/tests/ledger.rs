@@ -251,3 +251,96 @@ fn an_advance_never_writes_over_a_row_of_another_grain() {
     );
     assert_eq!(day, EARLY, "the tenant was advanced in part");
 }
+
+/// Edits the numbers the ledger once kept (rows, ids, `sent`) cannot see: another column,
+/// `sent` swapped between two rows, a row moved to another month of its tenant, a
+/// `lead_id` edited. `status --verify` names each, and an advance over the open one
+/// refuses it rather than write over it: one verdict.
+#[test]
+fn edits_of_any_column_are_found_by_verify_and_refused_by_an_advance() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = &small_profile(dir.path(), 3, LATE);
+    let db = ScratchDb::new("whole_rows");
+    seed(&db, &["--profile", profile, "--as-of", EARLY]);
+    let clean = snapshot(db.url());
+    let verify = || xtask(&["status", "--database-url", db.url(), "--verify"]);
+    let advance = || xtask(&["seed", "--database-url", db.url(), "--profile", profile]);
+    let open = tenant_of(&db, OPEN_LEAD);
+    let closed = tenant_of(&db, CLOSED_LEAD);
+    let second_open = format!(
+        "SELECT min(id) FROM lead_analytics WHERE id > ({OPEN_LEAD}) \
+        AND billing_id = (SELECT billing_id FROM lead_analytics WHERE id = ({OPEN_LEAD})) \
+        AND sent <> (SELECT sent FROM lead_analytics WHERE id = ({OPEN_LEAD}))"
+    );
+    let edits = [
+        (
+            "a status and its updated",
+            format!(
+                "UPDATE lead_analytics SET status = 'paused', updated = updated - interval '1 day' \
+                 WHERE id = ({OPEN_LEAD})"
+            ),
+            &open,
+            true,
+        ),
+        (
+            "sent swapped between two rows",
+            format!(
+                "UPDATE lead_analytics l SET sent = o.sent FROM lead_analytics o \
+                 WHERE (l.id, o.id) IN ((({OPEN_LEAD}), ({second_open})), (({second_open}), ({OPEN_LEAD})))"
+            ),
+            &open,
+            true,
+        ),
+        (
+            "an open row moved to a closed month of its tenant",
+            format!(
+                "UPDATE lead_analytics SET billing_id = (SELECT min(id) FROM billing_analytics \
+                 WHERE id / 1000000000 = ({OPEN_LEAD}) / 1000000000) WHERE id = ({OPEN_LEAD})"
+            ),
+            &open,
+            true,
+        ),
+        (
+            "a lead_id in a closed month",
+            format!("UPDATE lead_analytics SET lead_id = lead_id || 'x' WHERE id = ({CLOSED_LEAD})"),
+            &closed,
+            false,
+        ),
+    ];
+    for (what, sql, tenant, in_open_month) in edits {
+        exec(&db, &format!("BEGIN; {sql}; COMMIT;"));
+        let changed = snapshot(db.url());
+        assert_ne!(
+            changed.tables, clean.tables,
+            "{what}: the edit changed nothing"
+        );
+        let run = verify().refused(&["lead_analytics", tenant]);
+        assert!(!run.stdout().contains("verified"), "{what}: {run}");
+        // The advance refuses before it writes, or (a closed month, which it leaves as it
+        // is) fails after; either way the edit is still there.
+        let run = advance();
+        assert!(!run.output.status.success(), "{what}: {run}");
+        assert!(run.stderr().contains(tenant.as_str()), "{what}: {run}");
+        if in_open_month {
+            assert_eq!(
+                snapshot(db.url()),
+                changed,
+                "{what}: the refused advance wrote"
+            );
+        }
+        // Back to a clean warehouse at the earlier day for the next edit.
+        seed(
+            &db,
+            &[
+                "--profile",
+                profile,
+                "--as-of",
+                EARLY,
+                "--reset",
+                "--confirm",
+                db.name(),
+            ],
+        );
+        assert_eq!(snapshot(db.url()).tables, clean.tables, "{what}: reseeded");
+    }
+}

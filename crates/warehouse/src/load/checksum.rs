@@ -1,12 +1,16 @@
 //! What the ledger knows about each loaded tenant, and the check that the six tables
 //! still hold exactly that.
 //!
-//! Per tenant and table the ledger keeps three numbers computed from the generated rows
-//! while they are encoded: the row count, the sum of the row ordinals (`id mod 10⁹`), and
-//! the sum of the table's main counter (`emails_sent` for billing, `sent` elsewhere). Row
-//! ids are `tenant × 10⁹ + ordinal`, so the warehouse side is one aggregate per table
-//! ([`warehouse`]), without joins: a deleted, added, re-numbered or edited-`sent` row
-//! changes its tenant's numbers.
+//! Per tenant and table the ledger keeps four numbers computed from the generated rows
+//! while they are encoded: the row count, the sum of the row ordinals (`id mod 10⁹`), the
+//! sum of the table's main counter (`emails_sent` for billing, `sent` elsewhere), and the
+//! exclusive or of every row's whole-row hash, PostgreSQL's `hash_record_extended(row, 0)`
+//! computed in Rust ([`super::row_hash`]). Row ids are `tenant × 10⁹ + ordinal`, so the
+//! warehouse side is one aggregate per table ([`warehouse`]), without joins: a deleted,
+//! added or re-numbered row changes its tenant's counts, and an edit of any column (a
+//! status, `updated`, a counter swapped with another row's, a row moved to another month)
+//! changes its hash. The hash adds little to the aggregate, which reading the rows
+//! dominates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,6 +21,14 @@ use sim::rows::Activity;
 use sim::Rows;
 
 use schema::cached::{Cached, Value};
+use sim::columns::visit_table;
+
+use super::row_hash::RowHasher;
+
+/// Every row's whole-row hash, folded by exclusive or: what [`Checksum::hashes`] holds
+/// for the generated rows, in SQL (`t` is the table's alias). `bit_xor` combines in
+/// parallel, and the hash costs little beside reading the rows.
+const ROW_HASHES: &str = "coalesce(bit_xor(hash_record_extended(t, 0)), 0)";
 
 /// One tenant's numbers per table, in [`Table::ALL`] order.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +39,10 @@ pub struct Checksum {
     pub ids: [i64; 6],
     /// Sum of the main counter.
     pub sent: [i64; 6],
+    /// The exclusive or of every row's `hash_record_extended(row, 0)`: every column of
+    /// every row, in any order ([`super::row_hash`]). `None` where a ledger written by an
+    /// older xtask did not record it; such a tenant is checked by the other numbers.
+    pub hashes: Option<[i64; 6]>,
 }
 
 /// The counter each table's checksum sums.
@@ -64,11 +80,24 @@ impl Checksum {
         for r in &rows.warmups {
             add(Table::Warmup, r.id, r.new.counters().sent);
         }
+        let hashes = self.hashes.get_or_insert([0; 6]);
+        for (i, t) in Table::ALL.into_iter().enumerate() {
+            let mut xor = 0;
+            visit_table(rows, t, &mut RowHasher::new(|h| xor ^= h))
+                .expect("hashing in memory cannot fail");
+            hashes[i] ^= xor as i64;
+        }
     }
 
-    /// The numbers of one table.
-    fn table(&self, i: usize) -> [i64; 3] {
-        [self.rows[i], self.ids[i], self.sent[i]]
+    /// Whether table `i` differs between `self` and `other`: its numbers, and its hash
+    /// where both recorded one.
+    fn differs(&self, other: &Checksum, i: usize) -> bool {
+        let numbers = |c: &Checksum| [c.rows[i], c.ids[i], c.sent[i]];
+        let hashes = match (self.hashes, other.hashes) {
+            (Some(a), Some(b)) => a[i] != b[i],
+            _ => false,
+        };
+        numbers(self) != numbers(other) || hashes
     }
 }
 
@@ -87,6 +116,8 @@ struct Group {
     ids: i64,
     #[diesel(sql_type = BigInt)]
     sent: i64,
+    #[diesel(sql_type = BigInt)]
+    hashes: i64,
 }
 
 /// The checksums of every tenant the six tables hold: one aggregate per table.
@@ -142,6 +173,8 @@ pub fn tenant_open_locked(
         ids: i64,
         #[diesel(sql_type = BigInt)]
         sent: i64,
+        #[diesel(sql_type = BigInt)]
+        hashes: i64,
     }
     let parts: Vec<String> = Table::ALL
         .into_iter()
@@ -154,27 +187,30 @@ pub fn tenant_open_locked(
             let from = match t {
                 Table::Billing => "open".to_owned(),
                 _ => format!(
-                    "(SELECT id, {sent} FROM {table} WHERE {period} = ANY(ARRAY(SELECT id FROM open)) \
-                     FOR NO KEY UPDATE) x",
+                    "(SELECT id, {sent}, hash_record_extended(t, 0) AS h FROM {table} t \
+                     WHERE {period} = ANY(ARRAY(SELECT id FROM open)) FOR NO KEY UPDATE) x",
                     sent = counter_column(t),
                     table = t.name()
                 ),
             };
             format!(
                 "SELECT {i} AS i, count(*) AS rows, coalesce(sum(({rows}.id % {IDS_PER_TENANT})::int4), 0)::int8 AS ids, \
-                 coalesce(sum({rows}.{sent}), 0)::int8 AS sent FROM {from}",
+                 coalesce(sum({rows}.{sent}), 0)::int8 AS sent, coalesce(bit_xor({rows}.h), 0) AS hashes FROM {from}",
                 sent = counter_column(t)
             )
         })
         .collect();
     let sql = format!(
-        "WITH open AS (SELECT b.id, b.emails_sent FROM billing_analytics b \
+        "WITH open AS (SELECT b.id, b.emails_sent, hash_record_extended(b, 0) AS h FROM billing_analytics b \
          JOIN pm_seed.tenants t ON t.fingerprint = $1 AND t.tenant_no = $2 \
          WHERE b.id BETWEEN $2::int8 * {IDS_PER_TENANT} AND ($2::int8 + 1) * {IDS_PER_TENANT} - 1 \
          AND b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC' FOR NO KEY UPDATE OF b) {}",
         parts.join(" UNION ALL ")
     );
-    let mut sum = Checksum::default();
+    let mut sum = Checksum {
+        hashes: Some([0; 6]),
+        ..Checksum::default()
+    };
     let found: Vec<Part> = Cached::new(
         sql,
         vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
@@ -185,6 +221,9 @@ pub fn tenant_open_locked(
         sum.rows[i] = p.rows;
         sum.ids[i] = p.ids;
         sum.sent[i] = p.sent;
+        if let Some(h) = sum.hashes.as_mut() {
+            h[i] = p.hashes;
+        }
     }
     Ok(sum)
 }
@@ -208,13 +247,13 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
         // int8; the sum of an int8 goes through numeric, which is slower.
         let sums = format!(
             "count(*) AS rows, sum((id % {IDS_PER_TENANT})::int4) AS ids, \
-             coalesce(sum({}), 0)::int8 AS sent",
+             coalesce(sum({}), 0)::int8 AS sent, {ROW_HASHES} AS hashes",
             counter_column(t)
         );
         let tenant = format!("(id / {IDS_PER_TENANT})::int4");
         let sql = format!(
             "SELECT {period} AS period, min({tenant}) AS tenant_no, \
-             max({tenant}) AS last_tenant_no, {sums} FROM {}{scope} GROUP BY {period}",
+             max({tenant}) AS last_tenant_no, {sums} FROM {} t{scope} GROUP BY {period}",
             t.name()
         );
         let query = diesel::sql_query(sql).into_boxed();
@@ -228,7 +267,7 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
             } else {
                 let sql = format!(
                     "SELECT $1 AS period, {tenant} AS tenant_no, {tenant} AS last_tenant_no, \
-                     {sums} FROM {} WHERE {period} IS NOT DISTINCT FROM $1 GROUP BY 2",
+                     {sums} FROM {} t WHERE {period} IS NOT DISTINCT FROM $1 GROUP BY 2",
                     t.name()
                 );
                 diesel::sql_query(sql)
@@ -240,6 +279,7 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
                 c.rows[i] += g.rows;
                 c.ids[i] += g.ids;
                 c.sent[i] += g.sent;
+                c.hashes.get_or_insert([0; 6])[i] ^= g.hashes;
             }
         }
     }
@@ -273,10 +313,12 @@ pub fn ledger_open_tenant(
         id_sums: Option<Vec<i64>>,
         #[diesel(sql_type = Nullable<Array<BigInt>>)]
         sent_sums: Option<Vec<i64>>,
+        #[diesel(sql_type = Nullable<Array<BigInt>>)]
+        hashes: Option<Vec<i64>>,
     }
     let found: Vec<T> = Cached::new(
-        "SELECT open_rows AS rows, open_id_sums AS id_sums, open_sent_sums AS sent_sums \
-         FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+        "SELECT open_rows AS rows, open_id_sums AS id_sums, open_sent_sums AS sent_sums, \
+         open_hashes AS hashes FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
         vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
     )
     .load(conn)?;
@@ -285,6 +327,7 @@ pub fn ledger_open_tenant(
             rows: six(t.rows?),
             ids: six(t.id_sums?),
             sent: six(t.sent_sums?),
+            hashes: t.hashes.map(six),
         })
     }))
 }
@@ -307,10 +350,12 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
         id_sums: Option<Vec<i64>>,
         #[diesel(sql_type = Nullable<Array<BigInt>>)]
         sent_sums: Option<Vec<i64>>,
+        #[diesel(sql_type = Nullable<Array<BigInt>>)]
+        hashes: Option<Vec<i64>>,
     }
     diesel::sql_query(format!(
         "SELECT tenant_no, {prefix}rows AS rows, {prefix}id_sums AS id_sums, \
-         {prefix}sent_sums AS sent_sums FROM pm_seed.tenants"
+         {prefix}sent_sums AS sent_sums, {prefix}hashes AS hashes FROM pm_seed.tenants"
     ))
     .load::<T>(conn)?
     .into_iter()
@@ -319,6 +364,7 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
             rows: six(t.rows?),
             ids: six(t.id_sums?),
             sent: six(t.sent_sums?),
+            hashes: t.hashes.map(six),
         };
         Some((t.tenant_no as u32, c))
     })
@@ -355,9 +401,8 @@ impl Mismatch {
             .enumerate()
             .filter_map(|(i, t)| {
                 let differ = |no: &u32| {
-                    let a = recorded.get(no).unwrap_or(&none).table(i);
-                    let b = found.get(no).unwrap_or(&none).table(i);
-                    a != b
+                    let a = recorded.get(no).unwrap_or(&none);
+                    a.differs(found.get(no).unwrap_or(&none), i)
                 };
                 let (known, unknown): (BTreeSet<u32>, BTreeSet<u32>) = tenants
                     .iter()

@@ -18,7 +18,7 @@ use sim::Rows;
 const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC).
-fn pg_epoch() -> DateTime<Utc> {
+pub(crate) fn pg_epoch() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap()
 }
 

@@ -20,6 +20,7 @@ pub mod checksum;
 pub mod copy;
 mod guard;
 pub mod ledger;
+mod row_hash;
 mod seed;
 
 pub use seed::{default_jobs, run, SeedArgs, SeedReport};
