@@ -10,8 +10,9 @@ use super::{RuleId, GRAINS};
 /// The prose, with `{grains}`, `{counters}`, `{rules}` and `{statuses}` to fill in.
 const TEMPLATE: &str = include_str!("document.md");
 
-/// The rule families, by the first letter of their ids.
-const FAMILIES: [(char, &str); 6] = [
+/// The rule families, by the first letter of their ids ([`RuleId::family`]), with their
+/// titles.
+pub const FAMILIES: [(char, &str); 6] = [
     ('A', "Every activity row"),
     ('B', "Billing"),
     ('C', "Relationships"),
