@@ -153,7 +153,7 @@ impl RuleId {
                 format!(
                     "SELECT campaign_id, count(DISTINCT {}) AS n FROM {} GROUP BY campaign_id",
                     crate::ids::STEP_POSITION_SQL,
-                    reach.whole(Table::SequenceStep)
+                    reach.steps_of_campaigns_in("lead_analytics")
                 ),
             ),
             // The same counts, hashed (count(DISTINCT) sorts each campaign's steps by
@@ -165,7 +165,7 @@ impl RuleId {
                 format!(
                     "SELECT campaign_id, count(*) AS n FROM (SELECT DISTINCT campaign_id, {STEP_POSITION_FAST_SQL} AS p \
                      FROM {}) d WHERE d.p IS NOT NULL GROUP BY campaign_id",
-                    reach.whole(Table::SequenceStep)
+                    reach.steps_of_campaigns_in(LEAD_GROUPS)
                 ),
             ),
         };
@@ -476,6 +476,20 @@ impl Reach {
         }
     }
 
+    /// E1's step rows: all of them, and in a scope those of every period of the
+    /// campaigns of `leads` (the scope's lead rows, or their groups), so that a lead's
+    /// step positions are counted in every month while only its campaigns' step keys
+    /// are parsed.
+    fn steps_of_campaigns_in(self, leads: &str) -> String {
+        match self {
+            Reach::Warehouse => Table::SequenceStep.name().to_owned(),
+            Reach::Scope => format!(
+                "(SELECT * FROM {} s WHERE s.campaign_id IN (SELECT campaign_id FROM {leads})) s",
+                self.whole(Table::SequenceStep)
+            ),
+        }
+    }
+
     /// `from` (rows with a `column` `x`), kept, in a scope, to the values of `column`
     /// that occur in one of `tables`' rows of the scope.
     fn occurring(self, from: String, column: &str, tables: &[Table]) -> String {
@@ -513,10 +527,16 @@ pub(super) fn company_tenants(reach: Reach) -> String {
         .iter()
         .map(|&t| format!("SELECT company_id, billing_id FROM {}", reach.whole(t)))
         .collect();
+    // In a scope, most of the small tables' rows belong to companies with a row in it:
+    // their distinct (company, period) pairs, a few per company, are what is joined.
+    let union = match reach {
+        Reach::Warehouse => " UNION ALL ",
+        Reach::Scope => " UNION ",
+    };
     format!(
         "{} JOIN {} b ON b.id = x.billing_id",
         reach.occurring(
-            format!("( {}) x", rows.join(" UNION ALL ")),
+            format!("( {}) x", rows.join(union)),
             "company_id",
             &COMPANY_TABLES
         ),
