@@ -182,7 +182,7 @@ pub fn evaluate_in_transaction(
 /// [`evaluate_with_helper`] (or [`evaluate_timed`] without a helper) on the rows of
 /// `scope` only: every rule, judged on the scope's periods and their rows, and on the
 /// rest of the warehouse where the rule looks beyond them. A violation is reported when
-/// its key lies in the scope (see [`sim::rules::Reach::Scope`]). The whole warehouse's
+/// it lies in the scope (see [`sim::rules::Reach::Scope`]). The whole warehouse's
 /// scope is the plain audit.
 pub fn evaluate_scope(
     conn: &mut PgConnection,

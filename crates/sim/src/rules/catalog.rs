@@ -199,11 +199,18 @@ impl RuleId {
             ]
             .join("\nUNION ALL\n"),
             B1 => "SELECT 'billing_analytics#' || id AS key FROM billing_analytics WHERE NOT (period_start < period_end)".into(),
+            // Each overlapping pair once, under its smaller id; in a scope, each pair with a
+            // period in it: once from its smaller id if both are, else from the one that is.
             B2 => format!(
-                "SELECT 'billing_analytics#' || a.id AS key FROM billing_analytics a JOIN {} b \
-                 ON a.tenant_id = b.tenant_id AND a.id < b.id \
-                 AND a.period_start < b.period_end AND b.period_start < a.period_end",
-                reach.whole(Table::Billing)
+                "SELECT 'billing_analytics#' || least(a.id, b.id) AS key FROM billing_analytics a JOIN {} b \
+                 ON a.tenant_id = b.tenant_id AND a.id <> b.id \
+                 AND a.period_start < b.period_end AND b.period_start < a.period_end \
+                 WHERE {}",
+                reach.whole(Table::Billing),
+                match reach {
+                    Reach::Warehouse => "a.id < b.id",
+                    Reach::Scope => "(a.id < b.id OR b.id NOT IN (SELECT id FROM billing_analytics))",
+                }
             ),
             B3 => {
                 let ok = ["emails_sent", "mailboxes_used", "domains_used", "campaigns_used", "leads_used", "warmups_active"]
@@ -462,8 +469,9 @@ pub enum Reach {
     /// A scope of it, inside [`super::within`]: the six names hold the scope's periods
     /// and their rows, and the rules that look beyond the scope
     /// ([`RuleId::crosses_scope`]) read the rest through [`Reach::whole`]'s names. A
-    /// violation is reported when its key lies in the scope: a row of a period in
-    /// scope, or a company, campaign or mailbox with such a row.
+    /// violation is reported, under the full audit's key, when it lies in the scope: a
+    /// row of a period in scope, a company, campaign or mailbox with such a row, or (B2)
+    /// a pair of overlapping periods one of which is in scope.
     Scope,
 }
 
