@@ -60,7 +60,8 @@ fn scopes(conn: &mut PgConnection) -> Result<Vec<(&'static str, Scope)>> {
 
 /// Runs `rounds` of scan, audit (as `cargo xtask audit` does, with a helper connection),
 /// each scoped audit, scan; prints each audit's ratio to the mean of the two scans
-/// around it, and each scoped audit's ratio to the audit of the same round. Fails if
+/// around it, each scoped audit's ratio to the audit of the same round, and the median
+/// of each ratio over the rounds. Fails if
 /// the warehouse breaks a rule: a broken warehouse also runs the broken rules' own
 /// queries, which is not the cost being measured.
 pub fn run(database_url: Option<&str>, rounds: u32) -> Result<()> {
@@ -86,20 +87,24 @@ pub fn run(database_url: Option<&str>, rounds: u32) -> Result<()> {
         }
         Ok(started.elapsed())
     };
+    // Each round's ratios, per column: the audit's to the scan, then each scope's.
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); 1 + scopes.len()];
     for round in 1..=rounds {
         let (rows, before) = audit::scan(&mut conn)?;
         let full = audited(&mut conn, &Scope::default())?;
         let mut line = String::new();
-        for (_, scope) in &scopes {
+        for (i, (_, scope)) in scopes.iter().enumerate() {
             let part = audited(&mut conn, scope)?;
+            let ratio = part.as_secs_f64() / full.as_secs_f64();
+            ratios[1 + i].push(ratio);
             line.push_str(&format!(
-                "  {:>17.0}  {:>4.2}x",
-                part.as_secs_f64() * 1e3,
-                part.as_secs_f64() / full.as_secs_f64()
+                "  {:>17.0}  {ratio:>4.2}x",
+                part.as_secs_f64() * 1e3
             ));
         }
         let (_, after) = audit::scan(&mut conn)?;
         let scan = (before + after) / 2;
+        ratios[0].push(full.as_secs_f64() / scan.as_secs_f64());
         println!(
             "  {round:>5}  {rows:<9}  {:>7.0}  {:>8.0}  {:>9.2}x{line}",
             scan.as_secs_f64() * 1e3,
@@ -107,5 +112,25 @@ pub fn run(database_url: Option<&str>, rounds: u32) -> Result<()> {
             full.as_secs_f64() / scan.as_secs_f64()
         );
     }
+    let medians: Vec<f64> = ratios.iter_mut().map(|r| median(r)).collect();
+    let mut line = format!(
+        "  median                                 {:>9.2}x",
+        medians[0]
+    );
+    for ratio in &medians[1..] {
+        line.push_str(&format!("  {:>17}  {ratio:>4.2}x", ""));
+    }
+    println!("{line}");
     Ok(())
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }

@@ -487,12 +487,14 @@ impl Reach {
     /// E1's step rows: all of them, and in a scope those of every period of the
     /// campaigns of `leads` (the scope's lead rows, or their groups), so that a lead's
     /// step positions are counted in every month while only its campaigns' step keys
-    /// are parsed.
+    /// are parsed. `OFFSET 0` keeps the subquery whole: flattened, the planner computes
+    /// the position of every step row in the scan, before the join drops most of them
+    /// (0.3 s of the open month's 0.7 s on staging).
     fn steps_of_campaigns_in(self, leads: &str) -> String {
         match self {
             Reach::Warehouse => Table::SequenceStep.name().to_owned(),
             Reach::Scope => format!(
-                "(SELECT * FROM {} s WHERE s.campaign_id IN (SELECT campaign_id FROM {leads})) s",
+                "(SELECT * FROM {} s WHERE s.campaign_id IN (SELECT campaign_id FROM {leads}) OFFSET 0) s",
                 self.whole(Table::SequenceStep)
             ),
         }
