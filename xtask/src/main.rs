@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use warehouse::{audit, export, load, report, status, world};
+use warehouse::{audit, exit, export, load, report, status, world};
 
 mod codegen;
 mod fixtures;
@@ -29,20 +29,17 @@ struct Cli {
 enum Task {
     /// Fill a warehouse with a simulated world (default: the local dev warehouse).
     Seed(load::SeedArgs),
-    /// Check every rule A1–E1 (and S1–S3) in SQL; fail if any is violated.
-    Audit {
-        /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
-        #[arg(long)]
-        database_url: Option<String>,
-        /// `text` for people, `json` for CI systems.
-        #[arg(long, value_enum, default_value = "text")]
-        format: audit::Format,
-        /// Also print, on standard error, where the time went: each probe (a statement of
-        /// screens), each rule's own query where a screen was true, and the total.
-        #[arg(long)]
-        timings: bool,
-    },
+    /// Check every rule A1–E1 (and S1–S3) in SQL, on the whole warehouse or a scope of it.
+    ///
+    /// Exit codes: 0 when every rule holds, 1 when rules are violated, 2 when the audit
+    /// could not run (cannot connect, not a warehouse, keys missing mid-bulk-load).
+    #[command(after_help = EXIT_CODES)]
+    Audit(audit::AuditArgs),
     /// Show what was seeded into a warehouse.
+    ///
+    /// Exit codes with `--verify`: 0 when the tables match the ledger, 1 when they differ,
+    /// 2 when it could not check (cannot connect, not a warehouse, keys missing).
+    #[command(after_help = EXIT_CODES)]
     Status {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
         #[arg(long)]
@@ -136,15 +133,21 @@ enum Task {
     },
 }
 
+/// The checks' exit codes, under their `--help`.
+const EXIT_CODES: &str = "Exit codes: 0 passed, 1 failed (rules violated; tables that differ from \
+the ledger), 2 could not check (cannot connect, not a warehouse, keys missing mid-bulk-load, \
+a failed query).";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The checks exit 1 when they find the warehouse wrong and 2 when they cannot run
+    // (`warehouse::exit`); every other task exits 1 on any error.
+    let check = matches!(cli.task, Task::Audit(_) | Task::Status { .. });
     let result = match cli.task {
         Task::Seed(args) => load::run(&args).map(drop),
-        Task::Audit {
-            database_url,
-            format,
-            timings,
-        } => audit::run(database_url.as_deref(), format, timings),
+        Task::Audit(args) => {
+            audit::run(&args).and_then(|report| report.verdict().map_err(Into::into))
+        }
         Task::Status {
             database_url,
             verify,
@@ -187,11 +190,12 @@ fn main() -> ExitCode {
         } => bench::audit::run(database_url.as_deref(), rounds),
         Task::BenchAdvance(args) => bench::advance::run(&args),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
+    if let Err(err) = &result {
+        eprintln!("error: {err:#}");
+    }
+    match (result, check) {
+        (result, true) => exit::code(&result),
+        (Ok(()), false) => ExitCode::SUCCESS,
+        (Err(_), false) => ExitCode::FAILURE,
     }
 }

@@ -11,6 +11,9 @@
 //! to. With a helper connection ([`evaluate_with_helper`]), the two connections ask the
 //! probes at once, in the same snapshot: each starts with one of the two that read
 //! `lead_analytics`. Nothing is written: the audit runs in a read-only transaction.
+//!
+//! A [`Scope`] (a tenant, some months) is audited by the same statements, each reading
+//! the six tables kept to the scope ([`sim::rules::within`]): see [`scope`].
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -20,9 +23,16 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use schema::Table;
-use sim::rules::{Probe, RuleId, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
+use sim::rules::{Probe, Reach, RuleId, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
 
-use crate::target::Target;
+use crate::exit::CheckFailed;
+
+mod cli;
+pub mod junit;
+pub mod scope;
+
+pub use cli::{run, AuditArgs, Format};
+pub use scope::{Months, Scope};
 
 /// Offending keys printed per rule.
 const SAMPLE: usize = 5;
@@ -117,6 +127,18 @@ impl AuditReport {
     pub fn violated(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| !f.holds())
     }
+
+    /// The report as a check's outcome: an error naming how many rules are violated,
+    /// which the command line exits 1 for ([`crate::exit`]).
+    pub fn verdict(&self) -> Result<(), CheckFailed> {
+        match self.violated().count() {
+            0 => Ok(()),
+            broken => Err(CheckFailed(format!(
+                "{broken} of {} rules violated",
+                self.findings.len()
+            ))),
+        }
+    }
 }
 
 /// Evaluates every rule of the catalog in SQL: every probe, and the own query of each
@@ -154,11 +176,47 @@ pub fn evaluate_in_transaction(
     conn: &mut PgConnection,
     helper: Option<&mut PgConnection>,
 ) -> Result<(AuditReport, Vec<Timing>)> {
+    evaluate_scope_in_transaction(conn, helper, &Scope::default())
+}
+
+/// [`evaluate_with_helper`] (or [`evaluate_timed`] without a helper) on the rows of
+/// `scope` only: every rule, judged on the scope's periods and their rows, and on the
+/// rest of the warehouse where the rule looks beyond them. A violation is reported when
+/// it lies in the scope (see [`sim::rules::Reach::Scope`]). The whole warehouse's
+/// scope is the plain audit.
+pub fn evaluate_scope(
+    conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
+    scope: &Scope,
+) -> Result<(AuditReport, Vec<Timing>)> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|conn| evaluate_scope_in_transaction(conn, helper, scope))
+}
+
+/// [`evaluate_scope`] in the caller's open transaction (see [`evaluate_in_transaction`]).
+pub fn evaluate_scope_in_transaction(
+    conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
+    scope: &Scope,
+) -> Result<(AuditReport, Vec<Timing>)> {
     let started = Instant::now();
     conn.batch_execute(SETTINGS)?;
-    let probes = sim::rules::probes();
-    let (mut screens, mut timings) = match helper {
-        None => ask(conn, &probes, &AtomicUsize::new(0), &[], "")?,
+    let mut timings = Vec::new();
+    let within = if scope.is_whole() {
+        Within::Warehouse
+    } else {
+        let ids = scope.billing_ids(conn)?;
+        timings.push(Timing {
+            step: format!("scope: {} periods", ids.len()),
+            elapsed: started.elapsed(),
+        });
+        Within::Periods(ids)
+    };
+    let probes = sim::rules::probes_in(within.reach());
+    let (mut screens, steps) = match helper {
+        None => ask(conn, &probes, &within, &AtomicUsize::new(0), &[], "")?,
         Some(helper) => {
             let snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS snapshot")
                 .get_result::<Snapshot>(conn)
@@ -168,8 +226,8 @@ pub fn evaluate_in_transaction(
             // then takes the next of the others until none is left.
             let next = AtomicUsize::new(2);
             conn.batch_execute(ONE_PROCESS_EACH)?;
-            let asked = std::thread::scope(|scope| {
-                let helped = scope.spawn(|| {
+            let asked = std::thread::scope(|threads| {
+                let helped = threads.spawn(|| {
                     helper
                         .build_transaction()
                         .repeatable_read()
@@ -178,10 +236,10 @@ pub fn evaluate_in_transaction(
                             helper.batch_execute(&format!(
                                 "SET TRANSACTION SNAPSHOT '{snapshot}'; {SETTINGS}; {ONE_PROCESS_EACH}"
                             ))?;
-                            ask(helper, &probes, &next, &[1], " [helper]")
+                            ask(helper, &probes, &within, &next, &[1], " [helper]")
                         })
                 });
-                let (mut screens, mut timings) = ask(conn, &probes, &next, &[0], "")?;
+                let (mut screens, mut timings) = ask(conn, &probes, &within, &next, &[0], "")?;
                 let (more, steps) = helped.join().expect("the audit's helper panicked")?;
                 screens.extend(more);
                 timings.extend(steps);
@@ -191,6 +249,7 @@ pub fn evaluate_in_transaction(
             asked
         }
     };
+    timings.extend(steps);
     screens.sort();
     let mut findings = Vec::new();
     for rule in RuleId::ALL {
@@ -201,7 +260,7 @@ pub fn evaluate_in_transaction(
         };
         if screens.iter().any(|&(r, maybe)| r == rule && maybe) {
             let queried = Instant::now();
-            finding = exact(conn, rule)?;
+            finding = exact(conn, rule, &within)?;
             timings.push(Timing {
                 step: format!("query {}", rule.code()),
                 elapsed: queried.elapsed(),
@@ -216,15 +275,43 @@ pub fn evaluate_in_transaction(
     Ok((AuditReport { findings }, timings))
 }
 
+/// What an audit's statements read: the whole warehouse, or the periods of a scope (by
+/// id) and their rows.
+enum Within {
+    /// The six tables.
+    Warehouse,
+    /// The periods of these ids, and their child rows.
+    Periods(Vec<i64>),
+}
+
+impl Within {
+    /// The reach the statements are written for.
+    fn reach(&self) -> Reach {
+        match self {
+            Within::Warehouse => Reach::Warehouse,
+            Within::Periods(_) => Reach::Scope,
+        }
+    }
+
+    /// `sql`, written for [`Self::reach`], as it is run.
+    fn statement(&self, sql: &str) -> String {
+        match self {
+            Within::Warehouse => sql.to_owned(),
+            Within::Periods(ids) => sim::rules::within(ids, sql),
+        }
+    }
+}
+
 /// What a connection's probes said: each screen with its rule, and their times.
 type Asked = (Vec<(RuleId, bool)>, Vec<Timing>);
 
 /// Asks, on `conn` and under [`PROBE_SETTINGS`], the probes numbered `first`, then each
-/// next one that `next` hands out: each screen with its rule, and the time of each
-/// probe (its step named with `lane`).
+/// next one that `next` hands out, each as read `within`: each screen with its rule, and
+/// the time of each probe (its step named with `lane`).
 fn ask(
     conn: &mut PgConnection,
     probes: &[Probe],
+    within: &Within,
     next: &AtomicUsize,
     first: &[usize],
     lane: &str,
@@ -236,7 +323,7 @@ fn ask(
     for i in first.iter().copied().chain(handed) {
         let Some(probe) = probes.get(i) else { break };
         let started = Instant::now();
-        let maybe = diesel::sql_query(probe.sql())
+        let maybe = diesel::sql_query(within.statement(&probe.sql()))
             .get_result::<Screened>(conn)
             .with_context(|| format!("the probe of {} failed", probe.name))?
             .maybe;
@@ -260,19 +347,34 @@ fn ask(
 /// Every rule by its own query, one after the other: the slow reference [`evaluate`] is
 /// tested against.
 pub fn evaluate_exact(conn: &mut PgConnection) -> Result<AuditReport> {
+    exact_all(conn, &Within::Warehouse)
+}
+
+/// [`evaluate_exact`] on `scope`: the reference [`evaluate_scope`] is tested against.
+pub fn evaluate_exact_scope(conn: &mut PgConnection, scope: &Scope) -> Result<AuditReport> {
+    if scope.is_whole() {
+        return evaluate_exact(conn);
+    }
+    let within = Within::Periods(scope.billing_ids(conn)?);
+    exact_all(conn, &within)
+}
+
+/// Every rule by its own query, as read `within`.
+fn exact_all(conn: &mut PgConnection, within: &Within) -> Result<AuditReport> {
     let findings = RuleId::ALL
         .iter()
-        .map(|&rule| exact(conn, rule))
+        .map(|&rule| exact(conn, rule, within))
         .collect::<Result<_>>()?;
     Ok(AuditReport { findings })
 }
 
-/// One rule by its own query: the count of its violations and the first keys.
-fn exact(conn: &mut PgConnection, rule: RuleId) -> Result<Finding> {
+/// One rule by its own query, as read `within`: the count of its violations and the
+/// first keys.
+fn exact(conn: &mut PgConnection, rule: RuleId, within: &Within) -> Result<Finding> {
     let sql = format!(
         "WITH v AS ({}) SELECT (SELECT count(*) FROM v) AS count, \
          ARRAY(SELECT key FROM v ORDER BY key LIMIT {SAMPLE}) AS keys",
-        rule.sql()
+        within.statement(&rule.sql_in(within.reach()))
     );
     let row = diesel::sql_query(sql)
         .get_result::<Row>(conn)
@@ -300,81 +402,4 @@ pub fn scan(conn: &mut PgConnection) -> Result<(i64, Duration)> {
         .rows;
     }
     Ok((rows, started.elapsed()))
-}
-
-/// How `cargo xtask audit` prints its findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// One line per rule, for people.
-    Text,
-    /// A JSON array with one object per rule (`rule`, `statement`, `violations`,
-    /// `examples`), for CI systems.
-    Json,
-}
-
-/// Runs `cargo xtask audit`: prints every rule and fails if any is violated; with
-/// `timings`, also where the time went (on standard error).
-pub fn run(database_url: Option<&str>, format: Format, timings: bool) -> Result<()> {
-    let target = Target::resolve(database_url)?;
-    let mut conn = target.connect()?;
-    target.ensure_warehouse(&mut conn)?;
-    // Without its keys the warehouse is half-loaded: its rules would judge a moving target.
-    if let Some(warning) = crate::load::bulk::warning(&mut conn)? {
-        anyhow::bail!("{warning}");
-    }
-    let mut helper = target.connect()?;
-    let (report, steps) = evaluate_with_helper(&mut conn, &mut helper)?;
-    if timings {
-        print_timings(&steps);
-    }
-    let findings = &report.findings;
-    let broken = report.violated().count();
-    match format {
-        Format::Json => {
-            let report: Vec<serde_json::Value> = findings
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "rule": f.rule.code(),
-                        "statement": f.rule.statement(),
-                        "violations": f.violations,
-                        "examples": f.examples,
-                    })
-                })
-                .collect();
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        Format::Text => {
-            println!("audit of {target}");
-            for f in findings {
-                let rule = f.rule;
-                if f.holds() {
-                    println!("  {:<4} ok    {}", rule.code(), rule.statement());
-                } else {
-                    println!(
-                        "  {:<4} FAIL  {} — {} violation(s), e.g. {}",
-                        rule.code(),
-                        rule.statement(),
-                        f.violations,
-                        f.examples.join(", ")
-                    );
-                }
-            }
-        }
-    }
-    if broken > 0 {
-        anyhow::bail!("{broken} of {} rules violated", findings.len());
-    }
-    if format == Format::Text {
-        println!("all {} rules hold", findings.len());
-    }
-    Ok(())
-}
-
-/// Each probe, each rule's own query, and the audit's wall time.
-fn print_timings(steps: &[Timing]) {
-    eprintln!("audit timings (ms):");
-    for t in steps {
-        eprintln!("  {:>9.1}  {}", t.elapsed.as_secs_f64() * 1e3, t.step);
-    }
 }

@@ -8,6 +8,7 @@
 //! | [`load`] | seed a profile (or a shard of one) into a database: fresh, resumed, advanced to a later day, or after a reset; the seed ledger |
 //! | [`audit`] | every rule of the catalog, evaluated in SQL, as a typed [`audit::AuditReport`] |
 //! | [`export`] | the rows a seed would write, as CSV files, without a database; tenants generated on every core, the same bytes as one thread |
+//! | [`exit`] | the exit codes of the checks: passed, failed, could not check |
 //! | [`status`] | what the ledger says a warehouse holds, and whether it still does |
 //! | [`report`] | one self-contained HTML page of charts |
 //! | [`target`] | which database, connections with errors that say what to do |
@@ -51,6 +52,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod exit;
 pub mod export;
 pub mod load;
 pub mod report;

@@ -5,6 +5,7 @@
 use anyhow::{bail, Result};
 use sim::ids::Table;
 
+use crate::exit::CheckFailed;
 use crate::load::{bulk, ledger};
 use crate::target::{db_step, Target};
 
@@ -42,10 +43,11 @@ pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
     if verify {
         let mismatch = ledger::compare(&mut conn).map_err(db_step("verifying the warehouse"))?;
         if !mismatch.is_empty() {
-            bail!(
+            return Err(CheckFailed(format!(
                 "the six tables differ from the seed ledger: {mismatch}; \
                  `cargo xtask seed --reset` empties them and seeds anew"
-            );
+            ))
+            .into());
         }
         if let Some(warning) = keys {
             bail!("{warning}");

@@ -13,6 +13,8 @@ use diesel::sql_types::{BigInt, Text};
 use sim::ids::Table;
 pub use testdb::ScratchDb;
 
+pub mod broken;
+
 /// The built binary, run outside the workspace (no `.env`) and without `DATABASE_URL`, so
 /// only the flags given say which warehouse it works on.
 pub fn command(args: &[&str]) -> Command {

@@ -7,11 +7,13 @@ use schema::models::Counters;
 
 use super::{RuleId, GRAINS};
 
-/// The prose, with `{grains}`, `{counters}`, `{rules}` and `{statuses}` to fill in.
+/// The prose, with `{grains}`, `{counters}`, `{rules}`, `{crossing}` and `{statuses}` to
+/// fill in.
 const TEMPLATE: &str = include_str!("document.md");
 
-/// The rule families, by the first letter of their ids.
-const FAMILIES: [(char, &str); 6] = [
+/// The rule families, by the first letter of their ids ([`RuleId::family`]), with their
+/// titles.
+pub const FAMILIES: [(char, &str); 6] = [
     ('A', "Every activity row"),
     ('B', "Billing"),
     ('C', "Relationships"),
@@ -70,7 +72,37 @@ pub fn document() -> String {
         )
         .replace("{counters}", &counters.join(", "))
         .replace("{rules}", rules.join("\n").trim_end())
+        .replace("{crossing}", &crossing().join("\n"))
         .replace("{statuses}", &statuses.join("\n"))
+}
+
+/// The rules a scoped audit checks against the rest of the warehouse, with what each
+/// reads beyond the scope.
+fn crossing() -> Vec<String> {
+    RuleId::ALL
+        .iter()
+        .filter(|r| r.crosses_scope())
+        .map(|&rule| {
+            let beyond = match rule {
+                RuleId::B2 => {
+                    "each period in scope against every other period of its tenant; an \
+                     overlapping pair with a period in scope is reported under the pair's key, \
+                     the smaller id, as by the full audit"
+                }
+                RuleId::B10 => {
+                    "each company with a row in scope against its rows of every tenant and period"
+                }
+                RuleId::C6 => {
+                    "each campaign and mailbox with a row in scope against its rows of every period"
+                }
+                RuleId::E1 => {
+                    "a lead's step positions, counted over its campaign's step rows of every period"
+                }
+                _ => unreachable!("{rule:?} looks beyond the scope: say how"),
+            };
+            format!("- **{}** {}: {beyond}", rule.code(), rule.statement())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -86,5 +118,9 @@ mod tests {
         }
         assert!(!doc.contains('{') && !doc.contains('}'), "{doc}");
         assert!(doc.contains("`spam_reported`"));
+        for rule in RuleId::ALL.iter().filter(|r| r.crosses_scope()) {
+            let line = format!("- **{}** {}: ", rule.code(), rule.statement());
+            assert!(doc.contains(&line), "{line}");
+        }
     }
 }

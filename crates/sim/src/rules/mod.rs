@@ -5,12 +5,14 @@ pub mod breakage;
 mod catalog;
 mod document;
 mod memory;
+mod scope;
 mod screen;
 
-pub use catalog::{RuleId, GRAINS, MAILBOX_DOMAIN_FAST_SQL, STEP_POSITION_FAST_SQL};
-pub use document::document;
+pub use catalog::{Reach, RuleId, GRAINS, MAILBOX_DOMAIN_FAST_SQL, STEP_POSITION_FAST_SQL};
+pub use document::{document, FAMILIES};
 pub use memory::evaluate;
-pub use screen::{probes, Probe, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
+pub use scope::within;
+pub use screen::{probes, probes_in, Probe, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
 
 /// One broken rule, with the key of the offending row or entity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -18,10 +18,10 @@
 use schema::Table;
 
 use super::catalog::{
-    duplicate_grains, usage, Leads, A8_GRACE, CAMPAIGN_COMPANIES, COMPANY_TENANTS, GRAINS,
-    LEAD_GROUPS, MAILBOX_COMPANIES, MAILBOX_DOMAIN_FAST_SQL, VALID_BILLING,
+    campaign_companies, company_tenants, duplicate_grains, mailbox_companies, usage, Leads,
+    A8_GRACE, GRAINS, LEAD_GROUPS, MAILBOX_DOMAIN_FAST_SQL, VALID_BILLING,
 };
-use super::RuleId;
+use super::{Reach, RuleId};
 
 /// The per-`billing_id` pass over `lead_analytics`: its rows `n`, the distinct hashes of
 /// their `lead_id`, `distinct_leads` (B8, C5), their first and last `updated` (A8), and
@@ -92,13 +92,24 @@ impl Probe {
 /// 3. Each small activity table once, for its part of every per-row rule.
 /// 4. The other rules on the small tables, by family.
 pub fn probes() -> Vec<Probe> {
+    probes_in(Reach::Warehouse)
+}
+
+/// [`probes`] for `reach`: under [`Reach::Scope`], to be asked inside
+/// [`super::within`], the screens of the rules that look beyond the scope (B2, B10, C6,
+/// E1) read the whole tables where their rules do.
+pub fn probes_in(reach: Reach) -> Vec<Probe> {
     vec![
-        lead_groups(),
+        lead_groups(reach),
         lead_billing(),
         rows_of_small_tables(),
-        others("billing_analytics and its usage counts (B*)", 'B'),
-        others("relationships and grains of the small tables (C*)", 'C'),
-        others("A6, D1, D3, S3 on the small tables", 'D'),
+        others("billing_analytics and its usage counts (B*)", 'B', reach),
+        others(
+            "relationships and grains of the small tables (C*)",
+            'C',
+            reach,
+        ),
+        others("A6, D1, D3, S3 on the small tables", 'D', reach),
     ]
 }
 
@@ -112,7 +123,7 @@ fn counter_sums() -> Vec<String> {
 
 /// Probe 1: the pass over `lead_analytics` per (campaign_id, billing_id), and the
 /// screens of the lead rules about those groups and their keys.
-fn lead_groups() -> Probe {
+fn lead_groups(reach: Reach) -> Probe {
     use RuleId::*;
     let with = format!(
         "WITH {LEAD_GROUPS} AS MATERIALIZED ( \
@@ -129,7 +140,7 @@ fn lead_groups() -> Probe {
             let screen = match rule {
                 A7 => groups("t.billing_id IS NULL"),
                 C1 => groups(&format!("t.billing_id IS NOT NULL AND NOT {VALID_BILLING}")),
-                _ => exists(&rule.sql_over(Leads::Groups)),
+                _ => exists(&rule.sql_over(Leads::Groups, reach)),
             };
             (rule, screen)
         })
@@ -303,7 +314,7 @@ fn rows_of_small_tables() -> Probe {
 
 /// Probe 4: the screens of the rules of `family` (`'D'`: every other) that read only
 /// the small tables.
-fn others(name: &'static str, family: char) -> Probe {
+fn others(name: &'static str, family: char, reach: Reach) -> Probe {
     use RuleId::*;
     let parts = RuleId::ALL
         .into_iter()
@@ -327,7 +338,7 @@ fn others(name: &'static str, family: char) -> Probe {
                          WHERE x.d IS NOT NULL GROUP BY billing_id"
                     ),
                 )),
-                B10 => several("x.company_id", "b.tenant_id", COMPANY_TENANTS),
+                B10 => several("x.company_id", "b.tenant_id", &company_tenants(reach)),
                 C5 => GRAINS
                     .iter()
                     .filter(|&&(table, _)| table != Table::Lead)
@@ -336,10 +347,10 @@ fn others(name: &'static str, family: char) -> Probe {
                     .join(" OR "),
                 C6 => format!(
                     "{} OR {}",
-                    several("campaign_id", "company_id", CAMPAIGN_COMPANIES),
-                    several("mailbox_id", "company_id", MAILBOX_COMPANIES)
+                    several("campaign_id", "company_id", &campaign_companies(reach)),
+                    several("mailbox_id", "company_id", &mailbox_companies(reach))
                 ),
-                _ => exists(&rule.sql()),
+                _ => exists(&rule.sql_in(reach)),
             };
             (rule, screen)
         })
