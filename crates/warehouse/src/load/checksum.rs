@@ -5,7 +5,7 @@
 //! while they are encoded: the row count, the sum of the row ordinals (`id mod 10⁹`), the
 //! sum of the table's main counter (`emails_sent` for billing, `sent` elsewhere), and the
 //! exclusive or of every row's whole-row hash, PostgreSQL's `hash_record_extended(row, 0)`
-//! computed in Rust ([`super::row_hash`]). Row ids are `tenant × 10⁹ + ordinal`, so the
+//! computed in Rust (`load::row_hash`). Row ids are `tenant × 10⁹ + ordinal`, so the
 //! warehouse side is one aggregate per table ([`warehouse`]), without joins: a deleted,
 //! added or re-numbered row changes its tenant's counts, and an edit of any column (a
 //! status, `updated`, a counter swapped with another row's, a row moved to another month)
@@ -40,7 +40,7 @@ pub struct Checksum {
     /// Sum of the main counter.
     pub sent: [i64; 6],
     /// The exclusive or of every row's `hash_record_extended(row, 0)`: every column of
-    /// every row, in any order ([`super::row_hash`]). `None` where a ledger written by an
+    /// every row, in any order (`load::row_hash`). `None` where a ledger written by an
     /// older xtask did not record it; such a tenant is checked by the other numbers.
     pub hashes: Option<[i64; 6]>,
 }
