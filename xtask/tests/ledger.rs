@@ -344,3 +344,23 @@ fn edits_of_any_column_are_found_by_verify_and_refused_by_an_advance() {
         assert_eq!(snapshot(db.url()).tables, clean.tables, "{what}: reseeded");
     }
 }
+
+/// A crash can set the runs' id sequence back (a database cloned from a template, then an
+/// immediate-mode crash, did): the next run still gets an id of its own.
+#[test]
+fn a_run_id_sequence_set_back_does_not_fail_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = &small_profile(dir.path(), 2, LATE);
+    let db = ScratchDb::new("runs_sequence");
+    seed(&db, &["--profile", profile, "--as-of", EARLY]);
+    exec(&db, "SELECT setval('pm_seed.runs_id_seq', 1, false)");
+    let run = seed(&db, &["--profile", profile]);
+    assert!(!run.stderr().contains("runs_pkey"), "{run}");
+    assert_eq!(
+        query_text(
+            db.url(),
+            "SELECT string_agg(id::text, ',' ORDER BY id) AS v FROM pm_seed.runs"
+        ),
+        "1,2"
+    );
+}

@@ -39,6 +39,16 @@ fn bad_input_leaves_a_seeded_warehouse_untouched() {
         "huge.toml",
         &format!("{head}tenants = 1\nas_of = \"2025-02-01\"\n[sending]\ndomains_shape = 1e300\n"),
     );
+    // A valid-looking profile whose tenant-months could not be generated in bounded
+    // memory: 26 domains of 20 mailboxes at 10,000 emails a day each.
+    let flood = profile_file(
+        dir.path(),
+        "flood.toml",
+        &format!(
+            "{head}tenants = 3\nas_of = \"2025-02-01\"\n[sending]\ndomains_max = 26\n\
+             mailboxes_per_domain = [20, 20]\ndaily_limit = 10000\n"
+        ),
+    );
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
     let cases: Vec<(Vec<String>, Vec<&str>)> = vec![
         (
@@ -58,6 +68,14 @@ fn bad_input_leaves_a_seeded_warehouse_untouched() {
         (
             vec!["--profile".into(), path(&huge)],
             vec!["`sending.domains_shape`", "1e300"],
+        ),
+        (
+            vec!["--profile".into(), path(&flood)],
+            vec!["`sending.daily_limit`", "bounded memory"],
+        ),
+        (
+            vec!["--profile".into(), path(&flood), "--dry-run".into()],
+            vec!["`sending.daily_limit`", "bounded memory"],
         ),
         (vec!["--shard".into(), "3/2".into()], vec!["--shard", "3/2"]),
         (vec!["--scale".into(), "0".into()], vec!["--scale"]),

@@ -210,7 +210,7 @@ const EMAIL_BUDGET: f64 = 2e6;
 const CAMPAIGN_BUDGET: f64 = 2e4;
 
 /// Lowers `sending.daily_limit` until the most mail the profile could send fits
-/// [`EMAIL_BUDGET`], and `campaigns.concurrent_per_5_mailboxes` until the campaigns it
+/// [`EMAIL_BUDGET`] (and one tenant-month fits what validation allows), and `campaigns.concurrent_per_5_mailboxes` until the campaigns it
 /// could build fit [`CAMPAIGN_BUDGET`]; every other knob keeps its drawn value.
 fn within_budget(p: &mut Profile) {
     // Leads already in flight on the first day were enrolled up to a whole sequence
@@ -223,6 +223,12 @@ fn within_budget(p: &mut Profile) {
     let per_limit = companies * mailboxes * p.sending.utilization[1] * days;
     let affordable = (EMAIL_BUDGET / per_limit.max(1.0)).floor().max(1.0);
     p.sending.daily_limit = p.sending.daily_limit.min(affordable as u32);
+    // And within what validation lets one tenant send in a month.
+    let most = crate::profile::most_tenant_month_emails(p);
+    if most > crate::profile::MAX_TENANT_MONTH_EMAILS {
+        let scale = crate::profile::MAX_TENANT_MONTH_EMAILS / most;
+        p.sending.daily_limit = ((f64::from(p.sending.daily_limit) * scale).floor() as u32).max(1);
+    }
     // Campaigns are built up front, whether or not they send: bound their number too.
     let launches = companies * (days / f64::from(c.enrolment_days[0]) + 1.0);
     let slots = (CAMPAIGN_BUDGET / launches / (mailboxes / 5.0).max(1.0)).max(0.05);

@@ -268,6 +268,26 @@ impl Default for Warmup {
     }
 }
 
+/// The most campaign emails one tenant may send in a month for a profile to be valid. The
+/// simulator holds a tenant-month's rows whole before the loader flushes them, so this
+/// bounds its memory: a one-tenant agency at the bound, every knob at its top, peaks at
+/// about 600 MiB (`seed`, and `seed --dry-run` over 12 or 36 months alike); `dev` and
+/// `staging` allow about 180 thousand.
+pub const MAX_TENANT_MONTH_EMAILS: f64 = 2e6;
+
+/// The most campaign emails one tenant of `p` could send in a month: every size knob at
+/// the top of its range, every mailbox at its daily limit on the 23 weekdays a month may
+/// have.
+pub(crate) fn most_tenant_month_emails(p: &Profile) -> f64 {
+    let (t, s) = (&p.tenancy, &p.sending);
+    f64::from(t.agency_companies[1])
+        * f64::from(s.domains_max)
+        * f64::from(s.mailboxes_per_domain[1])
+        * f64::from(s.daily_limit)
+        * s.utilization[1]
+        * 23.0
+}
+
 impl Profile {
     /// Resolves `dev`, `staging` or a path to a TOML file.
     pub fn load(name_or_path: &str) -> Result<Self, ProfileError> {
@@ -517,6 +537,20 @@ impl Profile {
             return Err(invalid(
                 "sending.daily_limit",
                 "must be between 1 and 10000".into(),
+            ));
+        }
+        let most = most_tenant_month_emails(self);
+        if most > MAX_TENANT_MONTH_EMAILS {
+            return Err(invalid(
+                "sending.daily_limit",
+                format!(
+                    "lets one tenant send up to {most:.0} campaign emails in a month \
+                     (agency_companies × domains_max × mailboxes_per_domain × daily_limit × \
+                     utilization × 23 weekdays, at the top of each range); a tenant-month is \
+                     generated whole, and at most {MAX_TENANT_MONTH_EMAILS:.0} fit in bounded \
+                     memory: lower daily_limit, mailboxes_per_domain, domains_max or \
+                     tenancy.agency_companies"
+                ),
             ));
         }
         if !(c.concurrent_per_5_mailboxes > 0.0 && c.concurrent_per_5_mailboxes <= 50.0) {

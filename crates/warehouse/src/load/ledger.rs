@@ -257,8 +257,13 @@ fn check_and_start(
         }
         conn.batch_execute(DDL)?;
         let run: i64 = diesel::sql_query(
-            "INSERT INTO pm_seed.runs (fingerprint, profile, seed, scale, shard, tool_version, started_at, pid, as_of) \
-             VALUES ($1, $2, $3, $4, $5, $6, now(), pg_backend_pid(), $7) RETURNING id AS n",
+            // The next id after the largest, under the ledger lock, rather than the
+            // sequence's: a crash can set a sequence back (its increments are logged
+            // ahead, and a database cloned from a template copies it as it was), and
+            // an id handed out twice would fail the run on `runs_pkey`.
+            "INSERT INTO pm_seed.runs (id, fingerprint, profile, seed, scale, shard, tool_version, started_at, pid, as_of) \
+             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM pm_seed.runs), $1, $2, $3, $4, $5, $6, now(), pg_backend_pid(), $7) \
+             RETURNING id AS n",
         )
         .bind::<Text, _>(&world.fingerprint)
         .bind::<Text, _>(&world.profile_label)

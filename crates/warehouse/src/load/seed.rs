@@ -409,13 +409,15 @@ fn dry_run(world: &World) -> Result<SeedReport> {
     let started = Instant::now();
     let mut tenants = 0;
     for no in world.sim.tenants(world.shard) {
-        let mut buffers = TenantBuffers::default();
+        // One period encoded at a time, as a loader holds at most a flush of them: the
+        // dry run's memory is the seed's, not a whole tenant's encoded rows.
         for period in world.sim.tenant(no) {
+            let mut buffers = TenantBuffers::default();
             buffers.add(&period);
-        }
-        for i in 0..6 {
-            rows[i] += buffers.rows()[i] as u64;
-            bytes[i] += buffers.bytes()[i] as u64;
+            for i in 0..6 {
+                rows[i] += buffers.rows()[i] as u64;
+                bytes[i] += buffers.bytes()[i] as u64;
+            }
         }
         tenants += 1;
     }
