@@ -89,6 +89,15 @@ impl Checksum {
         }
     }
 
+    /// Adds the numbers and hashes of some of table `i`'s rows, as an aggregate counted
+    /// them: `[rows, ids, sent]` added, the hashes folded in by exclusive or.
+    fn add_table(&mut self, i: usize, [rows, ids, sent]: [i64; 3], hashes: i64) {
+        self.rows[i] += rows;
+        self.ids[i] += ids;
+        self.sent[i] += sent;
+        self.hashes.get_or_insert([0; 6])[i] ^= hashes;
+    }
+
     /// Whether table `i` differs between `self` and `other`: its numbers, and its hash
     /// where both recorded one.
     fn differs(&self, other: &Checksum, i: usize) -> bool {
@@ -207,23 +216,14 @@ pub fn tenant_open_locked(
          AND b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC' FOR NO KEY UPDATE OF b) {}",
         parts.join(" UNION ALL ")
     );
-    let mut sum = Checksum {
-        hashes: Some([0; 6]),
-        ..Checksum::default()
-    };
+    let mut sum = Checksum::default();
     let found: Vec<Part> = Cached::new(
         sql,
         vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
     )
     .load(conn)?;
     for p in found {
-        let i = p.i as usize;
-        sum.rows[i] = p.rows;
-        sum.ids[i] = p.ids;
-        sum.sent[i] = p.sent;
-        if let Some(h) = sum.hashes.as_mut() {
-            h[i] = p.hashes;
-        }
+        sum.add_table(p.i as usize, [p.rows, p.ids, p.sent], p.hashes);
     }
     Ok(sum)
 }
@@ -276,10 +276,7 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
             };
             for g in groups {
                 let c = found.entry(g.tenant_no as u32).or_default();
-                c.rows[i] += g.rows;
-                c.ids[i] += g.ids;
-                c.sent[i] += g.sent;
-                c.hashes.get_or_insert([0; 6])[i] ^= g.hashes;
+                c.add_table(i, [g.rows, g.ids, g.sent], g.hashes);
             }
         }
     }
