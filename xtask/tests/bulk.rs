@@ -255,19 +255,28 @@ fn a_bulk_seed_killed_during_the_key_rebuild_is_completed_by_an_immediate_rerun(
     child.wait_until("an index build waiting", || {
         waiting(&db, &lead_lock("ShareLock"))
     });
+    let builder = query_text(
+        db.url(),
+        &format!(
+            "SELECT pid::text AS v FROM pg_locks WHERE NOT granted AND {}",
+            lead_lock("ShareLock")
+        ),
+    );
     child.signal("KILL");
     assert!(!child.finish().output.status.success());
-    // The killed client's builder is still in its statement, waiting for the lock. The
-    // rerun starts at once: its own build of the same index queues beside it, or it waits
-    // for the killed run's backends to end (an advisory lock), or they have ended.
-    let builds = format!(
-        "SELECT count(*)::text AS v FROM pg_locks WHERE NOT granted AND {}",
+    // The killed client's builder is still in its statement, waiting for the lock, until
+    // the server notices its client is gone. The rerun starts at once: its own build of
+    // the same index queues beside it, or it waits for the killed run's backends to end
+    // (an advisory lock), or they have ended. Only the last is sure to be seen (the
+    // others can pass between two polls), and it stays true once it is.
+    let met = format!(
+        "SELECT (count(*) = 2 OR NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = {builder}))::text AS v \
+         FROM pg_locks WHERE NOT granted AND {}",
         lead_lock("ShareLock")
     );
     let mut rerun = spawn_seed(&db, &ARGS);
     rerun.wait_until("the rerun meeting the killed run's builder", || {
-        let n: i64 = query_text(db.url(), &builds).parse().unwrap();
-        n == 2 || n == 0 || waiting(&db, "locktype = 'advisory'")
+        query_text(db.url(), &met) == "true" || waiting(&db, "locktype = 'advisory'")
     });
     drop(row);
     let rerun = rerun.finish().success();
