@@ -25,7 +25,7 @@
 //! # Failing, never skipping
 //!
 //! A test that cannot reach PostgreSQL **panics** with the (password-redacted) URL and the
-//! command that starts the local server ([`START_HINT`]): a missing database is a broken
+//! command that starts the local server ([`START_HINT`](crate::secrets::START_HINT)): a missing database is a broken
 //! environment, not a reason to report green. Tools that prefer an error use
 //! [`ScratchDb::create_on`] and [`ScratchDb::try_conn`].
 //!
@@ -38,7 +38,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use url::Url;
 
-use crate::secrets::{redact, START_HINT};
+use crate::secrets::redact;
 
 /// The server used when neither `TEST_DATABASE_URL` nor `DATABASE_URL` is set.
 pub const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -62,10 +62,11 @@ pub fn server_url() -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The server did not accept a connection.
+    /// One line: libpq's reason and what to do about it (the command that starts the local
+    /// server only when none answered), then where to point the tests instead.
     #[error(
-        "cannot connect to PostgreSQL at {url}: {error}\n\
-         Is the server running? Start the local cluster with:\n    {START_HINT}\n\
-         or point TEST_DATABASE_URL / DATABASE_URL at another server."
+        "cannot connect to PostgreSQL at {url}: {}; or point TEST_DATABASE_URL / DATABASE_URL at another server",
+        crate::target::explain(&.error.to_string())
     )]
     Connect {
         /// The redacted URL.
@@ -274,7 +275,7 @@ fn quote_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secrets::scrub;
+    use crate::secrets::{scrub, START_HINT};
 
     #[test]
     fn redact_hides_only_the_password() {
@@ -336,6 +337,22 @@ mod tests {
             .to_string();
         assert!(message.contains(START_HINT), "{message}");
         assert!(message.contains("alice:***@127.0.0.1:1"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+
+    /// A server that answers but refuses the role: one line that says so, without the
+    /// question whether the server runs.
+    #[test]
+    fn a_refused_role_is_one_line_without_the_start_hint() {
+        let mut url = Url::parse(&server_url()).unwrap();
+        url.set_username("pm_no_such_role").unwrap();
+        url.set_password(Some("hunter2")).unwrap();
+        let message = ScratchDb::create_on(url.as_str(), "refused")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.contains("pm_no_such_role"), "{message}");
+        assert!(!message.contains(START_HINT), "{message}");
         assert!(!message.contains("hunter2"), "{message}");
     }
 

@@ -102,10 +102,8 @@ impl Target {
     /// Connects, or explains why not.
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {
-            // libpq's message spans lines; the error is one line.
             let message = crate::secrets::scrub(&e.to_string(), self.url.as_str());
-            let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-            anyhow::anyhow!("cannot connect to {self}: {message} ({})", hint(&message))
+            anyhow::anyhow!("cannot connect to {self}: {}", explain(&message))
         })
     }
 
@@ -190,6 +188,13 @@ impl Target {
         }
         Ok(())
     }
+}
+
+/// libpq's message about a failed connection on one line (it spans several), followed by
+/// what to do about it in parentheses.
+pub(crate) fn explain(message: &str) -> String {
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{message} ({})", hint(&message))
 }
 
 /// What to do about a failed connection, from libpq's (one-line) message: only a server
