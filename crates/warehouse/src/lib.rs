@@ -17,7 +17,7 @@
 //!
 //! # Seeding a service's test database
 //!
-//! A service's integration test seeds the `dev` world (35 tenants, about 110k rows) into a
+//! A service's integration test seeds the `dev` world (its size is in the README) into a
 //! scratch database of its own and checks it, in a few lines:
 //!
 //! ```
