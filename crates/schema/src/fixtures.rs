@@ -26,7 +26,7 @@
 //! let mut conn = PgConnection::establish("postgres://127.0.0.1:5432/my_service_test")?;
 //! schema::run_migrations(&mut conn)?;
 //! let loaded = schema::fixtures::load(&mut conn, schema::fixtures::DIR)?;
-//! assert_eq!(loaded[0], ("billing_analytics", 26));
+//! assert_eq!(loaded[0], ("billing_analytics", 30));
 //! # Ok(())
 //! # }
 //! ```
