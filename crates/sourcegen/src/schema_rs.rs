@@ -13,7 +13,7 @@ use std::process::Command;
 
 use anyhow::{ensure, Context, Result};
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-use warehouse::scratch::ScratchDb;
+use pgconn::scratch::ScratchDb;
 
 use crate::workspace_root;
 
@@ -48,12 +48,12 @@ pub fn generate(migrations_dir: &Path, server_url: &str) -> Result<String> {
         .current_dir(&root)
         .output()
         .with_context(|| format!("running {}", diesel.display()))?;
-    let stderr = warehouse::secrets::scrub(&String::from_utf8_lossy(&output.stderr), db.url());
+    let stderr = pgconn::secrets::scrub(&String::from_utf8_lossy(&output.stderr), db.url());
     ensure!(
         output.status.success(),
         "`diesel print-schema` failed ({}) on {}:\n{stderr}",
         output.status,
-        warehouse::secrets::redact(db.url())
+        pgconn::secrets::redact(db.url())
     );
     String::from_utf8(output.stdout).context("`diesel print-schema` printed invalid UTF-8")
 }
@@ -161,7 +161,7 @@ mod tests {
 
     /// This process's codegen scratch databases that still exist.
     fn leftover_scratch_databases() -> Vec<String> {
-        let mut conn = PgConnection::establish(&warehouse::scratch::server_url()).unwrap();
+        let mut conn = PgConnection::establish(&pgconn::scratch::server_url()).unwrap();
         let names: Vec<String> =
             diesel::dsl::sql::<diesel::sql_types::Text>("SELECT datname::text FROM pg_database")
                 .load(&mut conn)
@@ -196,7 +196,7 @@ mod tests {
     fn unmodified_migrations_reproduce_the_committed_schema() {
         let _serial = lock();
         let copy = migrations_copy();
-        let generated = generate(copy.path(), &warehouse::scratch::server_url()).unwrap();
+        let generated = generate(copy.path(), &pgconn::scratch::server_url()).unwrap();
         assert!(generated.starts_with("// @generated automatically by Diesel CLI."));
         assert_eq!(generated, committed());
     }
@@ -215,7 +215,7 @@ mod tests {
         sql.push_str("\nALTER TABLE billing_analytics ADD COLUMN extra INT;\n");
         fs::write(&up, sql).unwrap();
 
-        let generated = generate(copy.path(), &warehouse::scratch::server_url()).unwrap();
+        let generated = generate(copy.path(), &pgconn::scratch::server_url()).unwrap();
         assert_ne!(generated, committed());
         assert!(generated.contains("extra -> Nullable<Int4>"), "{generated}");
         let schema = crate::File {
@@ -241,7 +241,7 @@ mod tests {
         )
         .unwrap();
         fs::write(broken.join("down.sql"), "").unwrap();
-        let err = generate(copy.path(), &warehouse::scratch::server_url()).unwrap_err();
+        let err = generate(copy.path(), &pgconn::scratch::server_url()).unwrap_err();
         assert!(format!("{err:#}").contains("no_such_table"), "{err:#}");
         assert_eq!(leftover_scratch_databases(), Vec::<String>::new());
     }

@@ -1,5 +1,5 @@
 //! Helpers for the workspace's tests: scratch databases (re-exported from
-//! [`warehouse::scratch`], where services find them too), catalog snapshots to compare
+//! [`pgconn::scratch`], which `warehouse` re-exports for services), catalog snapshots to compare
 //! schemas, and plain-SQL application of spec files.
 //!
 //! ```no_run
@@ -16,8 +16,8 @@ use std::path::Path;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 
-pub use warehouse::scratch::{server_url, Error, ScratchDb, DEFAULT_SERVER_URL};
-pub use warehouse::secrets::{redact, scrub, START_HINT};
+pub use pgconn::scratch::{server_url, Error, ScratchDb, DEFAULT_SERVER_URL};
+pub use pgconn::secrets::{redact, scrub, START_HINT};
 
 pub mod catalog;
 

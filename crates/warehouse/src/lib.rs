@@ -13,7 +13,8 @@
 //! | [`report`] | one self-contained HTML page of charts |
 //! | [`target`] | which database, connections with errors that say what to do |
 //! | [`world`] | the options that pick a world: profile, seed, scale, shard, as-of day |
-//! | [`secrets`] | passwords kept out of every message |
+//! | [`secrets`] | passwords kept out of every message (from `pgconn`) |
+//! | [`scratch`] | scratch databases a test creates and drops (from `pgconn`) |
 //!
 //! # Seeding a service's test database
 //!
@@ -56,8 +57,8 @@ pub mod exit;
 pub mod export;
 pub mod load;
 pub mod report;
-pub mod scratch;
-pub mod secrets;
 pub mod status;
 pub mod target;
 pub mod world;
+
+pub use pgconn::{scratch, secrets};

@@ -103,7 +103,7 @@ impl Target {
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {
             let message = crate::secrets::scrub(&e.to_string(), self.url.as_str());
-            anyhow::anyhow!("cannot connect to {self}: {}", explain(&message))
+            anyhow::anyhow!("cannot connect to {self}: {}", pgconn::explain(&message))
         })
     }
 
@@ -190,38 +190,6 @@ impl Target {
     }
 }
 
-/// libpq's message about a failed connection on one line (it spans several), followed by
-/// what to do about it in parentheses.
-pub(crate) fn explain(message: &str) -> String {
-    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("{message} ({})", hint(&message))
-}
-
-/// What to do about a failed connection, from libpq's (one-line) message: only a server
-/// that cannot be reached is a reason to ask whether PostgreSQL runs.
-fn hint(message: &str) -> String {
-    if message.contains("password authentication failed")
-        || message.contains("no password supplied")
-        || message.contains("authentication failed")
-    {
-        "check the user name and password in the URL".to_owned()
-    } else if message.contains("role") && message.contains("does not exist") {
-        "the server has no such role: use another user name, or create the role with CREATE ROLE … LOGIN".to_owned()
-    } else if message.contains("database") && message.contains("does not exist") {
-        "the server has no such database: check its name, or create it with `cargo xtask seed`"
-            .to_owned()
-    } else if message.contains("sslmode") {
-        "sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full".to_owned()
-    } else if message.contains("SSL") {
-        "the server and the URL's sslmode disagree about SSL: try sslmode=prefer".to_owned()
-    } else {
-        format!(
-            "is PostgreSQL running? locally: {}",
-            crate::secrets::START_HINT
-        )
-    }
-}
-
 /// Decodes `%XX` as libpq does in URLs, and nothing else: a `+` is a plus sign.
 fn libpq_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
@@ -285,20 +253,6 @@ impl std::fmt::Display for Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The test server trusts every local connection, so authentication failures are
-    /// checked on libpq's messages here.
-    #[test]
-    fn hints_follow_the_failure() {
-        let auth = "connection to server at \"db\" (10.0.0.1), port 5432 failed: \
-                    FATAL: password authentication failed for user \"me\"";
-        assert!(hint(auth).contains("password"), "{}", hint(auth));
-        let no_password = "fe_sendauth: no password supplied";
-        assert!(hint(no_password).contains("password"));
-        let refused = "connection to server at \"127.0.0.1\", port 1 failed: Connection refused";
-        assert!(hint(refused).contains("is PostgreSQL running"));
-        assert!(!hint(auth).contains("is PostgreSQL running"));
-    }
 
     #[test]
     fn credentials_before_a_socket_parameter_become_parameters() {

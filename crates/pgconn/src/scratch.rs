@@ -8,7 +8,7 @@
 //! ```no_run
 //! use diesel::prelude::*;
 //!
-//! let db = warehouse::scratch::ScratchDb::migrated("my_test"); // created and migrated
+//! let db = pgconn::scratch::ScratchDb::migrated("my_test"); // created and migrated
 //! let mut conn = db.conn();
 //! diesel::sql_query("SELECT 1").execute(&mut conn).unwrap();
 //! // dropped, WITH (FORCE), when `db` goes out of scope
@@ -66,7 +66,7 @@ pub enum Error {
     /// server only when none answered), then where to point the tests instead.
     #[error(
         "cannot connect to PostgreSQL at {url}: {}; or point TEST_DATABASE_URL / DATABASE_URL at another server",
-        crate::target::explain(&.error.to_string())
+        crate::explain(&.error.to_string())
     )]
     Connect {
         /// The redacted URL.
