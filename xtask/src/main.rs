@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use warehouse::{audit, exit, export, load, report, status, world};
+use warehouse::{audit, exit, export, load, report, status};
 
+mod args;
 mod codegen;
 mod fixtures;
 mod gate;
+mod show;
 
 /// Generation allocates a few short strings per row; mimalloc halves what glibc's
 /// allocator costs there (measured with `cargo xtask bench-sim`).
@@ -28,13 +30,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Task {
     /// Fill a warehouse with a simulated world (default: the local dev warehouse).
-    Seed(load::SeedArgs),
+    Seed(args::SeedArgs),
     /// Check every rule A1–E1 (and S1–S3) in SQL, on the whole warehouse or a scope of it.
     ///
     /// Exit codes: 0 when every rule holds, 1 when rules are violated, 2 when the audit
     /// could not run (cannot connect, not a warehouse, keys missing mid-bulk-load).
     #[command(after_help = EXIT_CODES)]
-    Audit(audit::AuditArgs),
+    Audit(args::AuditArgs),
     /// Show what was seeded into a warehouse.
     ///
     /// Exit codes with `--verify`: 0 when the tables match the ledger, 1 when they differ,
@@ -54,7 +56,7 @@ enum Task {
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
-        world: world::WorldArgs,
+        world: args::WorldArgs,
         /// Threads generating tenants side by side; default: one per core. The files are
         /// the same bytes whatever the number.
         #[arg(long, default_value_t = load::default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -75,7 +77,7 @@ enum Task {
     },
     /// Draw a warehouse: one self-contained HTML page of charts (funnel, benchmarks,
     /// tenant sizes, months, mailboxes, steps) and the audit.
-    Report(report::ReportArgs),
+    Report(args::ReportArgs),
     /// The property gate: random profiles over every knob and random seeds obey every
     /// rule, in memory and (for a share of the cases) seeded into PostgreSQL.
     Proptest(gate::GateArgs),
@@ -122,14 +124,14 @@ enum Task {
     },
     /// Measure the nightly batch: one day of `seed --as-of` advance against a full seed
     /// as of the same day, printed as a ratio.
-    BenchAdvance(bench::advance::BenchAdvanceArgs),
+    BenchAdvance(args::BenchAdvanceArgs),
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
-    BenchQueries(bench::queries::BenchQueriesArgs),
+    BenchQueries(args::BenchQueriesArgs),
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
     #[command(hide = true)]
     GenerateOnly {
         #[command(flatten)]
-        world: world::WorldArgs,
+        world: args::WorldArgs,
     },
 }
 
@@ -140,19 +142,56 @@ a failed query).";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // `DATABASE_URL` (and `TEST_DATABASE_URL`) may come from a `.env` file: the libraries
+    // read only the environment.
+    dotenvy::dotenv().ok();
     // The checks exit 1 when they find the warehouse wrong and 2 when they cannot run
     // (`warehouse::exit`); every other task exits 1 on any error.
     let check = matches!(cli.task, Task::Audit(_) | Task::Status { .. });
-    let result = match cli.task {
-        Task::Seed(args) => load::run(&args).map(drop),
+    let result = run(cli.task);
+    if let Err(err) = &result {
+        eprintln!("error: {err:#}");
+    }
+    match (result, check) {
+        (result, true) => exit::code(
+            result
+                .as_ref()
+                .map(|_| ())
+                .map_err(|e| e.downcast_ref::<warehouse::Error>()),
+        ),
+        (Ok(()), false) => ExitCode::SUCCESS,
+        (Err(_), false) => ExitCode::FAILURE,
+    }
+}
+
+/// Runs one task; the libraries' typed errors become `anyhow`'s here, at the top.
+fn run(task: Task) -> anyhow::Result<()> {
+    match task {
+        Task::Seed(args) if args.dry_run => {
+            let world = args.world.into();
+            show::dry_run(&world, &load::dry_run(&world)?);
+            Ok(())
+        }
+        Task::Seed(args) => {
+            show::seed_summary(&load::run(&args.into(), &show::Terminal::default())?);
+            Ok(())
+        }
         Task::Audit(args) => {
-            audit::run(&args).and_then(|report| report.verdict().map_err(Into::into))
+            let scope = args.scope();
+            let audited = audit::run(args.database_url.as_deref(), &scope)?;
+            show::audit(&audited, &scope, args.format, args.timings)?;
+            Ok(audited.report.verdict()?)
         }
         Task::Status {
             database_url,
             verify,
-        } => status::run(database_url.as_deref(), verify),
-        Task::Export { out, world, jobs } => export::run(&world, &out, jobs).map(|rows| {
+        } => {
+            let status = status::read(database_url.as_deref(), verify)?;
+            show::status(&status);
+            Ok(status.verdict()?)
+        }
+        Task::Export { out, world, jobs } => {
+            let rows = export::run(&world.into(), &out, jobs)?;
             println!(
                 "wrote {} rows to {}",
                 rows.iter().sum::<u64>(),
@@ -162,11 +201,20 @@ fn main() -> ExitCode {
                 "load them into a migrated warehouse with psql:\n{}",
                 export::psql_script(&out)
             );
-        }),
+            Ok(())
+        }
         Task::Codegen { check } => codegen::run(check),
         Task::Fixtures { check } => fixtures::run(check),
         Task::Proptest(args) => gate::run(&args),
-        Task::Report(args) => report::run(&args),
+        Task::Report(args) => {
+            let written = report::write(args.database_url.as_deref(), &args.out)?;
+            println!(
+                "wrote {} ({} charts)",
+                written.path.display(),
+                written.charts
+            );
+            Ok(())
+        }
         Task::BenchSim => std::env::current_exe()
             .map_err(Into::into)
             .and_then(|exe| bench::generation::sim(&exe)),
@@ -182,20 +230,12 @@ fn main() -> ExitCode {
             jobs,
             rounds,
         } => bench::export::run(&profile, scale, jobs, rounds),
-        Task::BenchQueries(args) => bench::queries::run(&args),
-        Task::GenerateOnly { world } => bench::generation::generate_only(&world),
+        Task::BenchQueries(args) => bench::queries::run(&args.into()),
+        Task::GenerateOnly { world } => bench::generation::generate_only(&world.into()),
         Task::BenchAudit {
             database_url,
             rounds,
         } => bench::audit::run(database_url.as_deref(), rounds),
-        Task::BenchAdvance(args) => bench::advance::run(&args),
-    };
-    if let Err(err) = &result {
-        eprintln!("error: {err:#}");
-    }
-    match (result, check) {
-        (result, true) => exit::code(&result),
-        (Ok(()), false) => ExitCode::SUCCESS,
-        (Err(_), false) => ExitCode::FAILURE,
+        Task::BenchAdvance(args) => bench::advance::run(&args.into()),
     }
 }

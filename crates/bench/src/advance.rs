@@ -11,30 +11,24 @@ use std::time::Instant;
 
 use anyhow::{ensure, Result};
 use chrono::{Days, NaiveDate};
-use clap::Args;
 use diesel::RunQueryDsl;
 
-use warehouse::load::{self, SeedArgs};
+use warehouse::load::{self, SeedOptions};
 use warehouse::target::Target;
-use warehouse::world::WorldArgs;
+use warehouse::world::WorldSpec;
 
 /// Options of `cargo xtask bench-advance`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub struct BenchAdvanceArgs {
     /// The server to create the scratch databases on.
-    #[arg(long)]
     pub database_url: Option<String>,
     /// Profile to load.
-    #[arg(long, default_value = "staging")]
     pub profile: String,
     /// The day advanced to (the warehouse is first seeded as of the day before).
-    #[arg(long, default_value = "2026-11-18")]
     pub as_of: NaiveDate,
     /// Loader connections, for both.
-    #[arg(long, default_value_t = load::default_jobs())]
     pub jobs: u32,
     /// Rounds of (advance, full seed).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub rounds: u32,
 }
 
@@ -77,17 +71,17 @@ fn drop_database(admin: &mut diesel::PgConnection, db: &Target) -> Result<()> {
 fn measure(args: &BenchAdvanceArgs, dbs: &Databases) -> Result<()> {
     let seed = |target: &Target, as_of: NaiveDate| -> Result<f64> {
         let started = Instant::now();
-        load::run(&SeedArgs {
-            database_url: Some(target.secret_url().to_owned()),
-            world: WorldArgs {
-                as_of: Some(as_of),
-                ..WorldArgs::whole(&args.profile, 1.0)
+        let world = WorldSpec {
+            as_of: Some(as_of),
+            ..WorldSpec::whole(&args.profile, 1.0)
+        };
+        load::run(
+            &SeedOptions {
+                jobs: args.jobs,
+                ..SeedOptions::new(Some(target.secret_url()), world)
             },
-            jobs: args.jobs,
-            reset: false,
-            confirm: None,
-            dry_run: false,
-        })?;
+            &(),
+        )?;
         Ok(started.elapsed().as_secs_f64())
     };
     let day_before = args.as_of - Days::new(1);

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use sim::ids::Table;
-use warehouse::world::WorldArgs;
+use warehouse::world::WorldSpec;
 
 /// One timed export: rows, bytes written, seconds.
 struct Timed {
@@ -27,7 +27,7 @@ impl Timed {
 
 /// Runs `bench-export`.
 pub fn run(profile: &str, scale: f64, jobs: u32, rounds: u32) -> Result<()> {
-    let world = WorldArgs::whole(profile, scale);
+    let world = WorldSpec::whole(profile, scale);
     let base = std::env::temp_dir().join(format!("pm_bench_export_{}", std::process::id()));
     std::fs::create_dir_all(&base).with_context(|| format!("cannot create {}", base.display()))?;
     let result = compare(&world, &base, jobs, rounds);
@@ -54,7 +54,7 @@ pub fn run(profile: &str, scale: f64, jobs: u32, rounds: u32) -> Result<()> {
 }
 
 /// `rounds` exports on one thread and on `jobs`, alternating, checked to be the same bytes.
-fn compare(world: &WorldArgs, base: &Path, jobs: u32, rounds: u32) -> Result<[Vec<Timed>; 2]> {
+fn compare(world: &WorldSpec, base: &Path, jobs: u32, rounds: u32) -> Result<[Vec<Timed>; 2]> {
     let (one_dir, many_dir) = (base.join("jobs1"), base.join(format!("jobs{jobs}")));
     let (mut one, mut many) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(1) {
@@ -70,7 +70,7 @@ fn compare(world: &WorldArgs, base: &Path, jobs: u32, rounds: u32) -> Result<[Ve
     Ok([one, many])
 }
 
-fn timed(world: &WorldArgs, dir: &Path, jobs: u32) -> Result<Timed> {
+fn timed(world: &WorldSpec, dir: &Path, jobs: u32) -> Result<Timed> {
     let started = Instant::now();
     let rows = warehouse::export::run(world, dir, jobs)?;
     let secs = started.elapsed().as_secs_f64();

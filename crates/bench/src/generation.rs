@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use warehouse::world::WorldArgs;
+use warehouse::world::WorldSpec;
 
 use crate::peak_rss_mib;
 
 /// `generate-only`: simulate every tenant on this thread, keep nothing, report.
-pub fn generate_only(world: &WorldArgs) -> Result<()> {
+pub fn generate_only(world: &WorldSpec) -> Result<()> {
     let world = world.resolve()?;
     let started = Instant::now();
     let mut rows = 0usize;

@@ -23,10 +23,10 @@ use diesel::PgConnection;
 use sim::ids::Table;
 
 use warehouse::load::bulk::{self, Key};
-use warehouse::load::{self, SeedArgs};
+use warehouse::load::{self, SeedOptions};
 use warehouse::scratch::ScratchDb;
 use warehouse::target::Target;
-use warehouse::world::WorldArgs;
+use warehouse::world::WorldSpec;
 
 use crate::peak_rss_mib;
 
@@ -39,19 +39,18 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
     let seeded = ScratchDb::create_on(server.secret_url(), "bench_seed")?;
     let copied = ScratchDb::create_on(server.secret_url(), "bench_copy")?;
     let restored = ScratchDb::create_on(server.secret_url(), "bench_restore")?;
-    let world = WorldArgs::whole(profile, scale);
+    let world = WorldSpec::whole(profile, scale);
 
     // (c) first, so that the peak memory is the seeder's alone.
     let seeded = Target::parse(seeded.url())?;
     let started = Instant::now();
-    let report = load::run(&SeedArgs {
-        database_url: Some(seeded.secret_url().to_owned()),
-        world: world.clone(),
-        jobs,
-        reset: false,
-        confirm: None,
-        dry_run: false,
-    })?;
+    let report = load::run(
+        &SeedOptions {
+            jobs,
+            ..SeedOptions::new(Some(seeded.secret_url()), world.clone())
+        },
+        &(),
+    )?;
     let seed_secs = started.elapsed().as_secs_f64();
     let seed_peak = peak_rss_mib();
     let rows = report.total() as f64;

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use clap::Args;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamptz};
@@ -25,9 +24,9 @@ use schema::queries::{
     step_comparison, tenant_growth, Periods, Scope,
 };
 
-use warehouse::load::{self, SeedArgs};
+use warehouse::load::{self, SeedOptions};
 use warehouse::target::Target;
-use warehouse::world::WorldArgs;
+use warehouse::world::WorldSpec;
 
 /// What takes away the indexes of the query-index migrations, for `--without-indexes`:
 /// their `down.sql`, last first.
@@ -37,28 +36,22 @@ const INDEX_MIGRATION_DOWN: &str = concat!(
 );
 
 /// Options of `cargo xtask bench-queries`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub struct BenchQueriesArgs {
     /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`);
     /// seeded first unless it already holds this seed.
-    #[arg(long)]
     pub database_url: Option<String>,
     /// Which world.
-    #[command(flatten)]
-    pub world: WorldArgs,
+    pub world: WorldSpec,
     /// Timed runs of each one-tenant query, after one warm-up run.
-    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
     /// Timed runs of each all-tenant report, without a warm-up (a report runs cold); 0
     /// skips them.
-    #[arg(long, default_value_t = 5)]
     pub report_runs: u32,
     /// Print each query's plan, `EXPLAIN (ANALYZE, BUFFERS)`, once per scope.
-    #[arg(long)]
     pub explain: bool,
     /// Measure without the query-index migrations' indexes (dropped in a transaction that
     /// is rolled back).
-    #[arg(long)]
     pub without_indexes: bool,
 }
 
@@ -204,14 +197,10 @@ fn growth_case(periods: Periods) -> Case {
 
 /// Runs `cargo xtask bench-queries`.
 pub fn run(args: &BenchQueriesArgs) -> Result<()> {
-    load::run(&SeedArgs {
-        database_url: args.database_url.clone(),
-        world: args.world.clone(),
-        jobs: load::default_jobs(),
-        reset: false,
-        confirm: None,
-        dry_run: false,
-    })?;
+    load::run(
+        &SeedOptions::new(args.database_url.as_deref(), args.world.clone()),
+        &(),
+    )?;
     let target = Target::resolve(args.database_url.as_deref())?;
     let mut conn = target.connect()?;
     // Fresh statistics: a seed that just finished may not have been analysed yet.

@@ -17,8 +17,8 @@
 //! # Which server
 //!
 //! [`server_url`] picks the server: `TEST_DATABASE_URL`, else `DATABASE_URL`, both also
-//! read from a `.env` file (found by [`dotenvy`] in the working directory or a parent),
-//! else [`DEFAULT_SERVER_URL`]. Only the server matters: the scratch database is created
+//! read from a `.env` file (found by `dotenvy` in the working directory or a parent) with
+//! the `dotenv` feature (which `testdb` turns on), else [`DEFAULT_SERVER_URL`]. Only the server matters: the scratch database is created
 //! beside the URL's database, which is used (or, failing that, `postgres`) as the
 //! maintenance connection that creates and drops it.
 //!
@@ -49,8 +49,9 @@ const MAX_NAME_LEN: usize = 63;
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The server URL for tests: `TEST_DATABASE_URL`, else `DATABASE_URL` (either may come
-/// from `.env`), else [`DEFAULT_SERVER_URL`].
+/// from `.env`, with the `dotenv` feature), else [`DEFAULT_SERVER_URL`].
 pub fn server_url() -> String {
+    #[cfg(feature = "dotenv")]
     dotenvy::dotenv().ok();
     ["TEST_DATABASE_URL", "DATABASE_URL"]
         .iter()

@@ -18,20 +18,18 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use crate::error::{fail, Error, Result, Step};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Text};
 use schema::Table;
 use sim::rules::{Probe, Reach, RuleId, PROBE_SETTINGS, PROBE_SETTINGS_UNDONE};
 
-use crate::exit::CheckFailed;
-
 mod cli;
 pub mod junit;
 pub mod scope;
 
-pub use cli::{run, AuditArgs, Format};
+pub use cli::{run, Audited};
 pub use scope::{Months, Scope};
 
 /// Offending keys printed per rule.
@@ -130,10 +128,10 @@ impl AuditReport {
 
     /// The report as a check's outcome: an error naming how many rules are violated,
     /// which the command line exits 1 for ([`crate::exit`]).
-    pub fn verdict(&self) -> Result<(), CheckFailed> {
+    pub fn verdict(&self) -> Result<()> {
         match self.violated().count() {
             0 => Ok(()),
-            broken => Err(CheckFailed(format!(
+            broken => Err(Error::Violated(format!(
                 "{broken} of {} rules violated",
                 self.findings.len()
             ))),
@@ -220,7 +218,7 @@ pub fn evaluate_scope_in_transaction(
         Some(helper) => {
             let snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS snapshot")
                 .get_result::<Snapshot>(conn)
-                .context("the audit could not share its snapshot")?
+                .step("the audit could not share its snapshot")?
                 .snapshot;
             // Each connection starts with one of the two probes of `lead_analytics`,
             // then takes the next of the others until none is left.
@@ -243,7 +241,7 @@ pub fn evaluate_scope_in_transaction(
                 let (more, steps) = helped.join().expect("the audit's helper panicked")?;
                 screens.extend(more);
                 timings.extend(steps);
-                anyhow::Ok((screens, timings))
+                Ok::<_, Error>((screens, timings))
             })?;
             conn.batch_execute(ONE_PROCESS_EACH_UNDONE)?;
             asked
@@ -325,15 +323,17 @@ fn ask(
         let started = Instant::now();
         let maybe = diesel::sql_query(within.statement(&probe.sql()))
             .get_result::<Screened>(conn)
-            .with_context(|| format!("the probe of {} failed", probe.name))?
+            .step_with(|| format!("the probe of {} failed", probe.name))?
             .maybe;
-        anyhow::ensure!(
-            maybe.len() == probe.parts.len(),
-            "the probe of {} gave {} screens for {} parts",
-            probe.name,
-            maybe.len(),
-            probe.parts.len()
-        );
+        if maybe.len() != probe.parts.len() {
+            fail!(
+                Other,
+                "the probe of {} gave {} screens for {} parts",
+                probe.name,
+                maybe.len(),
+                probe.parts.len()
+            );
+        }
         screens.extend(probe.parts.iter().map(|(rule, _)| *rule).zip(maybe));
         timings.push(Timing {
             step: format!("probe {}{lane}", probe.name),
@@ -378,7 +378,7 @@ fn exact(conn: &mut PgConnection, rule: RuleId, within: &Within) -> Result<Findi
     );
     let row = diesel::sql_query(sql)
         .get_result::<Row>(conn)
-        .map_err(|e| anyhow::anyhow!("rule {} could not be evaluated: {e}", rule.code()))?;
+        .step_with(|| format!("rule {} could not be evaluated", rule.code()))?;
     Ok(Finding {
         rule,
         violations: row.count,

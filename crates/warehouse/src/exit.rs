@@ -5,10 +5,12 @@
 //! query). A nightly job can then page on 2 and file a ticket on 1, as with Soda's or
 //! dbt's exit codes.
 //!
-//! The library says which by a type, [`CheckFailed`], not by its message: every other
-//! error is one the check could not get past.
+//! The library says which by the error's variant ([`Error::is_check_failure`]), not by its
+//! message.
 
 use std::process::ExitCode;
+
+use crate::error::Error;
 
 /// The warehouse passes.
 pub const PASSED: u8 = 0;
@@ -17,17 +19,13 @@ pub const FAILED: u8 = 1;
 /// The check could not run.
 pub const COULD_NOT_CHECK: u8 = 2;
 
-/// A check that ran to its end and found the warehouse wrong: the message says what.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct CheckFailed(pub String);
-
-/// The exit code of a check's outcome: [`PASSED`], [`FAILED`] for a [`CheckFailed`],
-/// [`COULD_NOT_CHECK`] for any other error.
-pub fn code(outcome: &anyhow::Result<()>) -> ExitCode {
+/// The exit code of a check's outcome: [`PASSED`], [`FAILED`] for a violated rule or
+/// tables that differ from the ledger, [`COULD_NOT_CHECK`] for any other error (or none
+/// of this crate's).
+pub fn code(outcome: Result<(), Option<&Error>>) -> ExitCode {
     ExitCode::from(match outcome {
         Ok(()) => PASSED,
-        Err(e) if e.downcast_ref::<CheckFailed>().is_some() => FAILED,
+        Err(Some(e)) if e.is_check_failure() => FAILED,
         Err(_) => COULD_NOT_CHECK,
     })
 }
@@ -38,14 +36,11 @@ mod tests {
 
     #[test]
     fn a_failed_check_is_told_from_one_that_could_not_run() {
-        let failed: anyhow::Result<()> = Err(CheckFailed("3 of 32 rules violated".into()).into());
-        assert_eq!(code(&failed), ExitCode::from(FAILED));
-        let wrapped = failed.map_err(|e| e.context("auditing"));
-        assert_eq!(code(&wrapped), ExitCode::from(FAILED));
-        assert_eq!(
-            code(&Err(anyhow::anyhow!("connection refused"))),
-            ExitCode::from(COULD_NOT_CHECK)
-        );
-        assert_eq!(code(&Ok(())), ExitCode::SUCCESS);
+        let violated = Error::Violated("3 of 32 rules violated".into());
+        assert_eq!(code(Err(Some(&violated))), ExitCode::from(FAILED));
+        let connect = Error::Connect("connection refused".into());
+        assert_eq!(code(Err(Some(&connect))), ExitCode::from(COULD_NOT_CHECK));
+        assert_eq!(code(Err(None)), ExitCode::from(COULD_NOT_CHECK));
+        assert_eq!(code(Ok(())), ExitCode::SUCCESS);
     }
 }

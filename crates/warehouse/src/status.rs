@@ -1,60 +1,74 @@
-//! `cargo xtask status`: what the seed ledger says the warehouse holds, and with
-//! `--verify`, whether the six tables still match the ledger's per-tenant checksums (rows,
-//! ids and emails sent of each table). Both say when a bulk load left keys missing.
+//! What the seed ledger says a warehouse holds, and with `verify`, whether the six tables
+//! still match the ledger's per-tenant checksums (rows, ids, emails sent and whole-row
+//! hashes of each table), as data. Both say when a bulk load left keys missing.
 
-use anyhow::{bail, Result};
-use sim::ids::Table;
-
-use crate::exit::CheckFailed;
+use crate::error::{fail, Result};
 use crate::load::{bulk, ledger};
 use crate::target::{db_step, Target};
 
-/// Prints the recorded seed runs and the six tables' row counts; with `verify`, compares
-/// the tables with the ledger's per-tenant checksums and fails on any difference.
-pub fn run(database_url: Option<&str>, verify: bool) -> Result<()> {
+pub use crate::load::ledger::RunRecord;
+
+/// A warehouse as its ledger describes it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Status {
+    /// The warehouse, its URL with the password redacted.
+    pub warehouse: String,
+    /// Every recorded run, oldest first; empty when no seed is recorded.
+    pub runs: Vec<RunRecord>,
+    /// Why the keys are missing, when an interrupted bulk load left them so.
+    pub keys_missing: Option<String>,
+    /// Rows per table, in `schema::Table::ALL` order.
+    pub rows: [i64; 6],
+    /// With `verify`: `Ok` when the tables match the ledger, else an
+    /// [`Error::Tampered`] naming the tables and tenants that differ.
+    pub verified: Option<Result<()>>,
+}
+
+impl Status {
+    /// Whether the warehouse passed the check that was asked for: a verified warehouse
+    /// that differs from its ledger fails with [`Error::Tampered`] (exit 1); one whose
+    /// keys are missing cannot be checked ([`Error::InterruptedBulkLoad`], exit 2).
+    pub fn verdict(self) -> Result<()> {
+        match (self.verified, self.keys_missing) {
+            (Some(Err(tampered)), _) => Err(tampered),
+            (Some(Ok(())), Some(warning)) => fail!(InterruptedBulkLoad, "{warning}"),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether it was verified and matches its ledger, keys and all.
+    pub fn is_verified(&self) -> bool {
+        matches!(self.verified, Some(Ok(()))) && self.keys_missing.is_none()
+    }
+}
+
+/// Reads the recorded seed runs and the six tables' row counts; with `verify`, compares
+/// the tables with the ledger's per-tenant checksums (see [`Status::verdict`]).
+pub fn read(database_url: Option<&str>, verify: bool) -> Result<Status> {
     let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
     target.ensure_warehouse(&mut conn)?;
-    println!("warehouse {target}");
     let runs = ledger::runs(&mut conn).map_err(db_step("reading the ledger"))?;
-    if runs.is_empty() {
-        println!("no seed recorded");
-    }
-    for r in runs {
-        let finished = match (r.finished_at, r.completed_by) {
-            (Some(t), _) => format!("finished {t}"),
-            (None, Some(by)) => format!("interrupted, completed by run {by}"),
-            (None, None) => "did not finish (resumable)".to_owned(),
-        };
-        println!(
-            "run {}: profile {} seed {} scale {} shard {} as of {} (xtask {}), started {}, {}; {} tenants, {} rows",
-            r.id, r.profile, r.seed, r.scale, r.shard, r.as_of, r.tool_version, r.started_at, finished, r.tenants,
-            r.rows.iter().sum::<i64>()
-        );
-    }
-    let keys = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
-    if let Some(warning) = &keys {
-        println!("{warning}");
-    }
-    let counts = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
-    for (t, n) in Table::ALL.iter().zip(counts) {
-        println!("  {:<26} {:>12} rows", t.name(), n);
-    }
-    if verify {
+    let keys_missing = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
+    let rows = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
+    let verified = if verify {
         let mismatch = ledger::compare(&mut conn).map_err(db_step("verifying the warehouse"))?;
-        if !mismatch.is_empty() {
-            return Err(CheckFailed(format!(
+        Some(match mismatch.is_empty() {
+            true => Ok(()),
+            false => Err(mismatch.tampered(format!(
                 "the six tables differ from the seed ledger: {mismatch}; \
                  `cargo xtask seed --reset` empties them and seeds anew"
-            ))
-            .into());
-        }
-        if let Some(warning) = keys {
-            bail!("{warning}");
-        }
-        println!(
-            "verified: every tenant's rows, ids and emails sent, table by table, match the seed ledger"
-        );
-    }
-    Ok(())
+            ))),
+        })
+    } else {
+        None
+    };
+    Ok(Status {
+        warehouse: target.to_string(),
+        runs,
+        keys_missing,
+        rows,
+        verified,
+    })
 }

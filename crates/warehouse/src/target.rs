@@ -1,7 +1,7 @@
 //! The warehouse to work on: its URL (flag, `DATABASE_URL`, `.env`, or the local
 //! default), connections with errors that say what to do, and never a password printed.
 
-use anyhow::{bail, Result};
+use crate::error::{fail, refuse, Error, Result};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error::DatabaseError};
 use diesel::sql_types::{Bool, Text};
@@ -24,10 +24,10 @@ struct Flag {
 }
 
 impl Target {
-    /// `--database-url`, else `DATABASE_URL` (from the environment or `.env`), else
-    /// [`DEFAULT_URL`]. Rejects anything that is not a `postgres://` URL naming a database.
+    /// `url`, else the environment's `DATABASE_URL` (the command line loads `.env` into
+    /// it), else [`DEFAULT_URL`]. Rejects anything that is not a `postgres://` URL naming
+    /// a database.
     pub fn resolve(flag: Option<&str>) -> Result<Self> {
-        dotenvy::dotenv().ok();
         let raw = match flag {
             Some(url) => url.to_owned(),
             None => std::env::var("DATABASE_URL")
@@ -43,17 +43,25 @@ impl Target {
         let url = Url::parse(raw)
             .or_else(|e| socket_url(raw).ok_or(e))
             .map_err(|e| {
-                anyhow::anyhow!("invalid database URL {}: {e}", crate::secrets::redact(raw))
+                Error::Invalid(format!(
+                    "invalid database URL {}: {e}",
+                    crate::secrets::redact(raw)
+                ))
             })?;
         if !matches!(url.scheme(), "postgres" | "postgresql") {
-            bail!(
+            fail!(
+                Invalid,
                 "invalid database URL {}: the scheme must be postgres:// or postgresql://",
                 crate::secrets::redact(raw)
             );
         }
         let target = Self { url };
         if target.database().is_empty() {
-            bail!("invalid database URL {}: it names no database", target);
+            fail!(
+                Invalid,
+                "invalid database URL {}: it names no database",
+                target
+            );
         }
         Ok(target)
     }
@@ -103,7 +111,10 @@ impl Target {
     pub fn connect(&self) -> Result<PgConnection> {
         PgConnection::establish(self.url.as_str()).map_err(|e| {
             let message = crate::secrets::scrub(&e.to_string(), self.url.as_str());
-            anyhow::anyhow!("cannot connect to {self}: {}", pgconn::explain(&message))
+            Error::Connect(format!(
+                "cannot connect to {self}: {}",
+                pgconn::explain(&message)
+            ))
         })
     }
 
@@ -125,7 +136,8 @@ impl Target {
         .map(|m| m.name)
         .collect();
         if !missing.is_empty() {
-            bail!(
+            refuse!(
+                NotAWarehouse,
                 "{self} is not a warehouse: it lacks {}; create and fill it with \
                  `cargo xtask seed --database-url <this URL>`",
                 missing.join(", ")
@@ -160,7 +172,7 @@ impl Target {
                     {
                         false
                     }
-                    Err(e) => bail!("cannot create database {name:?} on {self}: {e}"),
+                    Err(e) => fail!(Other, "cannot create database {name:?} on {self}: {e}"),
                 };
                 Ok((self.connect()?, created))
             }
@@ -174,14 +186,18 @@ impl Target {
             .get_result::<Flag>(conn)?
             .flag;
         if standby {
-            bail!("{self} is a hot standby (read-only): point --database-url at the primary");
+            refuse!(
+                ReadOnly,
+                "{self} is a hot standby (read-only): point --database-url at the primary"
+            );
         }
         let read_only =
             diesel::sql_query("SELECT current_setting('transaction_read_only') = 'on' AS flag")
                 .get_result::<Flag>(conn)?
                 .flag;
         if read_only {
-            bail!(
+            refuse!(
+                ReadOnly,
                 "{self} is read-only (default_transaction_read_only is on): \
                  seed a writable warehouse or turn the setting off"
             );
@@ -226,21 +242,18 @@ fn socket_url(raw: &str) -> Option<Url> {
     Some(url)
 }
 
-/// For errors of a step on the main connection: a database error gets one line, prefixed
-/// with what was being done; refusals and other errors pass as they are.
-pub fn db_step<E: Into<anyhow::Error>>(step: &'static str) -> impl Fn(E) -> anyhow::Error {
-    move |e| {
-        let e: anyhow::Error = e.into();
-        if e.is::<diesel::result::Error>() {
-            let message = e
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
-            anyhow::anyhow!("{step}: {message}")
-        } else {
-            e
-        }
+/// For errors of a step on the main connection: a database error is named by the step
+/// that failed; refusals and other errors pass as they are.
+pub fn db_step<E: Into<Error>>(step: &'static str) -> impl Fn(E) -> Error {
+    move |e| match e.into() {
+        Error::Database {
+            message, source, ..
+        } => Error::Database {
+            step: step.to_owned(),
+            message,
+            source,
+        },
+        other => other,
     }
 }
 

@@ -1,34 +1,28 @@
 //! The generation options every task shares, and what they resolve to.
 
-use anyhow::{bail, Result};
+use crate::error::{fail, Error, Result};
 use chrono::NaiveDate;
-use clap::Args;
 use sha2::{Digest, Sha256};
 use sim::{Profile, Shard, Simulator};
 
-/// Which world to generate.
-#[derive(Debug, Clone, Args)]
-pub struct WorldArgs {
+/// Which world to generate: the options every task shares (`--profile`, `--seed`,
+/// `--scale`, `--shard`, `--as-of` on the command line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldSpec {
     /// `dev`, `staging`, or a path to a profile TOML file.
-    #[arg(long, default_value = "dev")]
     pub profile: String,
     /// The seed: the same seed and profile always give the same rows.
-    #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Multiplies the number of tenants (and so every row count).
-    #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
-    /// Only the tenants of shard I of N, e.g. `1/2`.
-    #[arg(long, default_value = "1/1")]
+    /// Only the tenants of this shard.
     pub shard: Shard,
-    /// The simulated "today" instead of the profile's `as_of`: a date (`2026-11-18`) or
-    /// `today` (the UTC date when the run starts). A warehouse holding the same seed as of
-    /// an earlier day is advanced to it.
-    #[arg(long, value_parser = parse_as_of)]
+    /// The simulated "today" instead of the profile's `as_of`. A warehouse holding the
+    /// same seed as of an earlier day is advanced to it.
     pub as_of: Option<NaiveDate>,
 }
 
-impl WorldArgs {
+impl WorldSpec {
     /// The whole of `profile` at `scale`, seed 1, as of the profile's own day: the world
     /// the benchmarks measure.
     pub fn whole(profile: &str, scale: f64) -> Self {
@@ -40,15 +34,6 @@ impl WorldArgs {
             as_of: None,
         }
     }
-}
-
-/// `--as-of`: `today` is the UTC date now; anything else must be `YYYY-MM-DD`.
-fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
-    if text == "today" {
-        return Ok(chrono::Utc::now().date_naive());
-    }
-    text.parse()
-        .map_err(|_| format!("expected a date like 2026-11-18, or `today`; got {text:?}"))
 }
 
 /// A resolved world: the simulator, the shard, and the fingerprint of (profile, seed,
@@ -74,12 +59,13 @@ impl World {
     }
 }
 
-impl WorldArgs {
+impl WorldSpec {
     /// Validates the options and builds the world; nothing is generated yet.
     pub fn resolve(&self) -> Result<World> {
         if !(self.scale.is_finite() && self.scale > 0.0) {
-            bail!(
-                "invalid --scale {}: it must be a number above 0",
+            fail!(
+                Invalid,
+                "invalid scale {}: it must be a number above 0",
                 self.scale
             );
         }
@@ -92,7 +78,8 @@ impl WorldArgs {
             as_of: profile.first_period,
             ..profile.clone()
         };
-        let canonical = toml::to_string(&timeless)?;
+        let canonical = toml::to_string(&timeless)
+            .map_err(|e| Error::Other(format!("cannot write the profile as TOML: {e}")))?;
         let digest = Sha256::digest(
             format!(
                 "{canonical}\nseed = {}\ndata_version = {}\n",

@@ -10,8 +10,8 @@ use diesel::sql_types::Text;
 use sim::ids::Table;
 use sim::Shard;
 use testdb::ScratchDb;
-use warehouse::load::{self, SeedArgs};
-use warehouse::world::WorldArgs;
+use warehouse::load::{self, SeedOptions};
+use warehouse::world::WorldSpec;
 
 /// A small world with trials, churn, pauses and agencies common enough to show up.
 fn profile(dir: &std::path::Path) -> String {
@@ -33,21 +33,21 @@ fn seed(
     seed: u64,
     shard: Shard,
     as_of: &str,
-) -> anyhow::Result<load::SeedReport> {
-    load::run(&SeedArgs {
-        database_url: Some(db.url().to_owned()),
-        world: WorldArgs {
-            profile: profile.to_owned(),
-            seed,
-            scale: 1.0,
-            shard,
-            as_of: Some(as_of.parse().unwrap()),
+) -> warehouse::Result<load::SeedReport> {
+    let world = WorldSpec {
+        profile: profile.to_owned(),
+        seed,
+        scale: 1.0,
+        shard,
+        as_of: Some(as_of.parse().unwrap()),
+    };
+    load::run(
+        &SeedOptions {
+            jobs: 2,
+            ..SeedOptions::new(Some(db.url()), world)
         },
-        jobs: 2,
-        reset: false,
-        confirm: None,
-        dry_run: false,
-    })
+        &(),
+    )
 }
 
 #[derive(QueryableByName)]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use crate::error::{Error, Result};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use sim::rules::FAMILIES;
@@ -80,7 +80,8 @@ pub fn render(report: &AuditReport, name: &str, elapsed: Duration) -> Result<Str
         xml.write_event(Event::End(BytesEnd::new("testsuite")))?;
     }
     xml.write_event(Event::End(BytesEnd::new("testsuites")))?;
-    let mut text = String::from_utf8(xml.into_inner())?;
+    let mut text = String::from_utf8(xml.into_inner())
+        .map_err(|e| Error::Other(format!("the JUnit document is not UTF-8: {e}")))?;
     text.push('\n');
     Ok(text)
 }

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use anyhow::{ensure, Result};
+use crate::error::{fail, Result};
 use chrono::{Datelike, Months as Add, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
@@ -130,10 +130,12 @@ impl Scope {
         .bind::<Nullable<Text>, _>(self.tenant.as_deref())
         .get_result::<Ids>(conn)?
         .ids;
-        ensure!(
-            !ids.is_empty(),
-            "the scope ({self}) holds no billing period: nothing to audit"
-        );
+        if ids.is_empty() {
+            fail!(
+                Invalid,
+                "the scope ({self}) holds no billing period: nothing to audit"
+            );
+        }
         Ok(ids)
     }
 }

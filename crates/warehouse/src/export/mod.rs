@@ -16,26 +16,29 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
+use crate::error::{fail, Result, Step};
 use rustix::fs::{flock, renameat_with, FlockOperation, RenameFlags, CWD};
 use sim::csv::write_table;
 use sim::ids::Table;
 
-use crate::world::WorldArgs;
+use crate::world::WorldSpec;
 
 mod ordered;
 
 /// Writes `<table>.csv` for the six tables into `out`, generating tenants on `jobs`
 /// threads (the files are the same bytes for any number); returns rows per table.
-pub fn run(world: &WorldArgs, out: &Path, jobs: u32) -> Result<[u64; 6]> {
+pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<[u64; 6]> {
     if jobs == 0 {
-        bail!("invalid --jobs 0: it must be at least 1");
+        fail!(Invalid, "invalid --jobs 0: it must be at least 1");
     }
     let world = world.resolve()?;
-    let out =
-        std::path::absolute(out).with_context(|| format!("invalid --out {}", out.display()))?;
+    let out = std::path::absolute(out).step_with(|| format!("invalid --out {}", out.display()))?;
     let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
-        bail!("invalid --out {}: it must name a directory", out.display());
+        fail!(
+            Invalid,
+            "invalid --out {}: it must name a directory",
+            out.display()
+        );
     };
     check_target(&out)?;
     let lock_path = parent.join(format!(".{}.export-lock", name.to_string_lossy()));
@@ -43,24 +46,24 @@ pub fn run(world: &WorldArgs, out: &Path, jobs: u32) -> Result<[u64; 6]> {
     let staging = parent.join(format!(".{}.export-partial", name.to_string_lossy()));
     if staging.exists() {
         fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove the leftover {}", staging.display()))?;
+            .step_with(|| format!("cannot remove the leftover {}", staging.display()))?;
     }
-    fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    fs::create_dir_all(&staging).step_with(|| format!("cannot create {}", staging.display()))?;
     let rows = write_files(&world, &staging, jobs as usize)?;
     File::open(&staging)?.sync_all()?;
     if out.exists() {
         renameat_with(CWD, &staging, CWD, &out, RenameFlags::EXCHANGE)
-            .with_context(|| format!("cannot swap {} into place", out.display()))?;
+            .map_err(std::io::Error::from)
+            .step_with(|| format!("cannot swap {} into place", out.display()))?;
         // The staging directory now holds the previous export.
         fs::remove_dir_all(&staging)
-            .with_context(|| format!("cannot remove the previous export {}", staging.display()))?;
+            .step_with(|| format!("cannot remove the previous export {}", staging.display()))?;
     } else {
         fs::rename(&staging, &out)
-            .with_context(|| format!("cannot move {} into place", out.display()))?;
+            .step_with(|| format!("cannot move {} into place", out.display()))?;
     }
     // Removed while still held, so that no export can take a lock on a file about to go.
-    fs::remove_file(&lock_path)
-        .with_context(|| format!("cannot remove {}", lock_path.display()))?;
+    fs::remove_file(&lock_path).step_with(|| format!("cannot remove {}", lock_path.display()))?;
     drop(lock);
     File::open(parent)?.sync_all()?;
     Ok(rows)
@@ -75,9 +78,10 @@ fn lock(path: &Path, out: &Path) -> Result<File> {
             .truncate(false)
             .write(true)
             .open(path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
+            .step_with(|| format!("cannot create {}", path.display()))?;
         if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
-            bail!(
+            fail!(
+                Busy,
                 "another export to {} is running: wait for it to finish",
                 out.display()
             );
@@ -106,10 +110,14 @@ fn check_target(out: &Path) -> Result<()> {
         return Ok(());
     }
     if !out.is_dir() {
-        bail!("--out {} exists and is not a directory", out.display());
+        fail!(
+            Invalid,
+            "--out {} exists and is not a directory",
+            out.display()
+        );
     }
     let mut others = Vec::new();
-    for entry in fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))? {
+    for entry in fs::read_dir(out).step_with(|| format!("cannot read {}", out.display()))? {
         let name = entry?.file_name().to_string_lossy().into_owned();
         if !is_export_file(&name) {
             others.push(name);
@@ -117,7 +125,8 @@ fn check_target(out: &Path) -> Result<()> {
     }
     if !others.is_empty() {
         others.sort();
-        bail!(
+        fail!(
+            Invalid,
             "--out {} holds files that are not part of an export ({}): \
              choose an empty or new directory, or an earlier export",
             out.display(),
@@ -147,10 +156,10 @@ fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[
         .map(|(&t, path)| -> Result<BufWriter<File>> {
             let mut w = BufWriter::with_capacity(
                 1 << 20,
-                File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+                File::create(path).step_with(|| format!("cannot write {}", path.display()))?,
             );
             writeln!(w, "{}", t.columns().join(","))
-                .with_context(|| format!("cannot write {}", path.display()))?;
+                .step_with(|| format!("cannot write {}", path.display()))?;
             Ok(w)
         })
         .collect::<Result<_>>()?;
@@ -168,7 +177,7 @@ fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[
         |mut csv| {
             for (i, file) in files.iter_mut().enumerate() {
                 file.write_all(&csv.tables[i])
-                    .with_context(|| format!("cannot write {}", paths[i].display()))?;
+                    .step_with(|| format!("cannot write {}", paths[i].display()))?;
                 rows[i] += csv.rows[i];
                 csv.tables[i].clear();
             }
@@ -180,7 +189,7 @@ fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[
         file.into_inner()
             .map_err(|e| e.into_error())
             .and_then(|f| f.sync_all())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+            .step_with(|| format!("cannot write {}", path.display()))?;
     }
     Ok(rows)
 }
@@ -220,7 +229,7 @@ mod tests {
     #[test]
     fn zero_jobs_is_refused_before_anything_is_written() {
         let out = std::env::temp_dir().join(format!("pm_export_zero_jobs_{}", std::process::id()));
-        let world = WorldArgs::whole("dev", 1.0);
+        let world = WorldSpec::whole("dev", 1.0);
         let err = run(&world, &out, 0).unwrap_err();
         assert!(err.to_string().contains("--jobs"), "{err}");
         assert!(!out.exists(), "{} was created", out.display());

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
-use anyhow::{anyhow, Result};
+use crate::error::{Error, Result};
 
 /// How far the consumer has got, and whether it gave up.
 #[derive(Default)]
@@ -93,9 +93,9 @@ pub fn in_order<T: Send>(
                     if let Some(item) = early.remove(&taken) {
                         break item;
                     }
-                    let (index, item) = made
-                        .recv()
-                        .map_err(|_| anyhow!("a worker stopped before item {taken}"))?;
+                    let (index, item) = made.recv().map_err(|_| {
+                        Error::Other(format!("a worker stopped before item {taken}"))
+                    })?;
                     early.insert(index, item?);
                 };
                 take(item)?;
@@ -115,7 +115,7 @@ pub fn in_order<T: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anyhow::bail;
+    use crate::error::fail;
 
     /// Item 0 is made last (its maker waits until every other item in the window is
     /// made), so the results arrive out of order; `take` still sees 0, 1, 2, … and never
@@ -176,7 +176,7 @@ mod tests {
             2,
             |i| {
                 if i == 3 {
-                    bail!("item {i} failed");
+                    fail!(Other, "item {i} failed");
                 }
                 Ok(i)
             },
@@ -187,7 +187,7 @@ mod tests {
 
         let err = in_order(1000, 2, 2, Ok, |i| {
             if i == 5 {
-                bail!("cannot take {i}")
+                fail!(Other, "cannot take {i}")
             }
             Ok(())
         })

@@ -13,7 +13,7 @@
 //! runs it in the tenant's transaction, with the tenant's ledger row, so readers see the
 //! tenant either as of the earlier day or as of the later one.
 
-use anyhow::{Context, Result};
+use crate::error::{refuse, Result, Step};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use sim::calendar::Calendar;
@@ -152,11 +152,12 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
     );
     let written: WrittenRows = Cached::new(sql, values)
         .get_result(conn)
-        .context("re-aggregating the open month failed")?;
+        .step("re-aggregating the open month failed")?;
     for (&table, &n) in tables.iter().zip(&written.rows) {
         let sent = rows.count(table);
         if n as usize != sent {
-            anyhow::bail!(
+            refuse!(
+                UnrecordedRows,
                 "{} of the {sent} {} rows it re-aggregates have ids that another row of \
                  the warehouse holds (added by hand, or moved to another period), which it \
                  leaves as it is: the warehouse no longer holds what its seed ledger \

@@ -28,7 +28,7 @@
 //! It is durable like the definitions: it keeps refusing after a kill, until the run that
 //! completes the rebuild drops it with the record.
 
-use anyhow::{Context, Result};
+use crate::error::{refuse, Result, Step};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
@@ -197,7 +197,8 @@ pub fn warning(conn: &mut PgConnection) -> QueryResult<Option<String>> {
 /// the run is a whole seed (no `--shard`) into empty tables, which takes the bulk path.
 pub fn refuse_on_citus(citus: bool, whole_into_empty: bool) -> Result<()> {
     if citus && whole_into_empty {
-        anyhow::bail!(
+        refuse!(
+            Unsupported,
             "this database has the citus extension: the bulk path (keys dropped, guard \
              triggers, a session-level bypass) cannot run on Citus; seed it tenant by tenant \
              with --shard I/N and N of 2 or more (for example the Job's pods, or --shard 1/2 \
@@ -268,7 +269,7 @@ pub fn drop_keys(conn: &mut PgConnection) -> Result<()> {
         conn.batch_execute(&format!("SET LOCAL client_min_messages = warning;\n{sql}"))?;
         Ok(())
     })
-    .context("dropping the keys for the bulk load failed")
+    .step("dropping the keys for the bulk load failed")
 }
 
 /// Builds every recorded key and index the catalog lacks, with up to `jobs` connections,
@@ -298,7 +299,7 @@ pub fn rebuild_keys(target: &Target, conn: &mut PgConnection, jobs: usize) -> Re
         // A moment's lock on both tables; the check of the rows comes below.
         diesel::sql_query(format!("{} NOT VALID", k.definition))
             .execute(conn)
-            .with_context(|| format!("adding {} failed", k.name))?;
+            .step_with(|| format!("adding {} failed", k.name))?;
     }
     let validations: Vec<Vec<String>> = foreign
         .iter()
@@ -328,7 +329,7 @@ pub fn rebuild_keys(target: &Target, conn: &mut PgConnection, jobs: usize) -> Re
         conn.batch_execute(&sql)?;
         Ok(())
     })
-    .context("finishing the bulk load failed")
+    .step("finishing the bulk load failed")
 }
 
 /// The size of a table's heap (the statistics do not know it yet right after a load).
@@ -361,7 +362,7 @@ fn in_parallel(target: &Target, jobs: usize, groups: &[Vec<String>], what: &str)
                     {
                         for statement in group {
                             conn.batch_execute(statement)
-                                .with_context(|| format!("{what}: {statement} failed"))?;
+                                .step_with(|| format!("{what}: {statement} failed"))?;
                         }
                     }
                     Ok(())

@@ -460,3 +460,20 @@ impl std::fmt::Display for Mismatch {
         f.write_str(&parts.join("; "))
     }
 }
+
+impl Mismatch {
+    /// The difference as an [`Error::Tampered`](crate::Error::Tampered) saying `message`:
+    /// the tables that differ, and the recorded tenants whose rows do.
+    pub fn tampered(&self, message: String) -> crate::Error {
+        let tenants: BTreeSet<u32> = self
+            .tables
+            .iter()
+            .flat_map(|m| m.tenants.iter().copied())
+            .collect();
+        crate::Error::Tampered {
+            tables: self.tables.iter().map(|m| m.table).collect(),
+            tenants: tenants.into_iter().map(sim::ids::tenant_id).collect(),
+            message,
+        }
+    }
+}

@@ -7,7 +7,7 @@
 
 use std::io;
 
-use anyhow::{Context, Result};
+use crate::error::{Result, Step};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
@@ -137,7 +137,7 @@ impl TenantBuffers {
             let data = self.tables[i].finish();
             table
                 .copy_in(conn, CopyFormat::Binary, &data)
-                .with_context(|| format!("COPY into {} failed", table.name()))?;
+                .step_with(|| format!("COPY into {} failed", table.name()))?;
         }
         Ok(())
     }

@@ -24,7 +24,7 @@
 //! writing when it starts. A loader also stops, at its next tenant, when the session that
 //! holds its run's warehouse lock is gone ([`claim_tenant`]).
 
-use anyhow::{bail, Result};
+use crate::error::{fail, Result};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
@@ -87,7 +87,7 @@ pub fn lock_warehouse(conn: &mut PgConnection, exclusive: bool) -> Result<()> {
     } else {
         "wait for it to finish, then run again"
     };
-    bail!("{holder} is running on this warehouse: {action}")
+    fail!(Busy, "{holder} is running on this warehouse: {action}")
 }
 
 /// Makes `conn` a connection of the current run: the settings every connection of a run
@@ -238,7 +238,8 @@ pub fn claim_tenant(conn: &mut PgConnection, no: u32, wait: bool, holder: i32) -
     )
     .get_result::<Claim>(conn)?;
     if !claim.held {
-        bail!(
+        fail!(
+            Busy,
             "this run's warehouse lock is gone (its session, backend {holder}, was ended): \
              stopping; run the same command again to finish"
         );

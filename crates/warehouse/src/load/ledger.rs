@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use anyhow::{bail, Result};
+use crate::error::{fail, refuse, Error, Result};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Timestamptz};
@@ -106,7 +106,8 @@ fn exists(conn: &mut PgConnection) -> Result<bool> {
     )
     .get_result::<State>(conn)?;
     if state.ledger && !state.current {
-        bail!(
+        refuse!(
+            OldLedger,
             "the seed ledger (pm_seed) was written by an older xtask, without what each run \
              wrote: run again with --reset"
         );
@@ -186,12 +187,14 @@ fn check_and_start(
         };
         if let Some(o) = others.first() {
             if let Some(seed) = guard::running_seed(conn, Some(&world.fingerprint))? {
-                bail!(
+                fail!(
+Busy,
                     "another seed ({seed}) is running on this warehouse: wait for it to \
                      finish, then run again (with --reset to replace it)"
                 );
             }
-            bail!(
+            refuse!(
+AnotherSeed,
                 "the warehouse holds another seed (profile {}, seed {}, scale {}): \
                  run again with --reset to replace it",
                 o.profile,
@@ -214,7 +217,8 @@ fn check_and_start(
             .filter(|&day| day > world.as_of())
             .max();
         if let Some(later) = later {
-            bail!(
+            refuse!(
+BackInTime,
                 "the warehouse holds this seed as of {later}, after {}: a warehouse only moves \
                  forward in time; run again with a later --as-of, or with --reset to seed anew",
                 world.as_of()
@@ -236,17 +240,18 @@ fn check_and_start(
         if !mismatch.is_empty() {
             // No reset is safe here: it would delete rows nobody can seed again.
             if loaded.is_empty() {
-                bail!(
+                refuse!(
+UnrecordedRows,
                     "the warehouse holds rows no seed recorded ({mismatch}): this seed loads only \
                      into a warehouse that holds nothing else; to delete those rows and seed anew, \
                      run again with --reset --confirm {database}"
                 );
             }
-            bail!(
+            return Err(mismatch.tampered(format!(
                 "the warehouse no longer holds what its seed ledger records ({mismatch} differ): \
                  see `cargo xtask status --verify`; to delete the six tables' rows and seed anew, \
                  run again with --reset --confirm {database}"
-            );
+            )));
         }
         let complete = world
             .sim
@@ -298,7 +303,8 @@ fn refuse_another_day(conn: &mut PgConnection, world: &World) -> Result<()> {
     .bind::<Date, _>(world.as_of())
     .load(conn)?;
     if let Some(m) = moving.first() {
-        bail!(
+        fail!(
+            Busy,
             "another run of this seed (run {}) is moving the warehouse to {}: wait for it to \
              finish, then run again for {}",
             m.id,
@@ -410,12 +416,16 @@ pub fn verify(conn: &mut PgConnection, world: &World) -> Result<()> {
         problems.push(warning);
     }
     if !problems.is_empty() {
-        bail!(
+        let message = format!(
             "the warehouse does not hold this seed after loading: {}; someone changed it \
              behind the ledger's back, during this run or (in a month an advance leaves as \
              it is) before it (see `cargo xtask status --verify`): run again, or with --reset",
             problems.join("; ")
         );
+        return Err(match mismatch.is_empty() {
+            true => Error::Other(message),
+            false => mismatch.tampered(message),
+        });
     }
     Ok(())
 }
@@ -435,12 +445,12 @@ pub fn check_open_tenant(conn: &mut PgConnection, fingerprint: &str, no: u32) ->
         &std::collections::BTreeMap::from([(no, found)]),
     );
     if !mismatch.is_empty() {
-        bail!(
+        return Err(mismatch.tampered(format!(
             "{} was changed behind the ledger's back before this run reached it ({mismatch} \
              differ in the periods it would write over): nothing of it was written over; see \
              `cargo xtask status --verify`",
             sim::ids::tenant_id(no)
-        );
+        )));
     }
     Ok(())
 }
@@ -593,7 +603,8 @@ pub fn reset(conn: &mut PgConnection, database: &str, confirm: Option<&str>) -> 
         let counts = table_counts(conn)?;
         match confirm {
             Some(name) if name == database => {}
-            Some(name) => bail!(
+            Some(name) => fail!(
+Invalid,
                 "--confirm {name} does not name this warehouse's database ({database}): nothing was deleted"
             ),
             None => {
@@ -604,7 +615,8 @@ pub fn reset(conn: &mut PgConnection, database: &str, confirm: Option<&str>) -> 
                         .filter(|(_, n)| *n > 0)
                         .map(|(t, n)| format!("{n} {}", t.name()))
                         .collect();
-                    bail!(
+                    refuse!(
+UnrecordedRows,
                         "--reset would delete {lost}, with every row of the six tables ({}); \
                          nothing was deleted: to delete them all the same, run again with \
                          --reset --confirm {database}",

@@ -23,4 +23,4 @@ pub mod ledger;
 mod row_hash;
 mod seed;
 
-pub use seed::{default_jobs, run, SeedArgs, SeedReport};
+pub use seed::{default_jobs, dry_run, run, DryRun, SeedOptions, SeedReport};

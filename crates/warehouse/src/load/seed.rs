@@ -4,44 +4,48 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use clap::Args;
+use crate::error::{fail, Error, Result, Step};
 use diesel::prelude::*;
-use indicatif::{ProgressBar, ProgressStyle};
 use sim::ids::Table;
 use sim::Shard;
 
 use super::copy::TenantBuffers;
 use super::{advance, bulk, guard, ledger};
+use crate::progress::{Event, Observer};
 use crate::target::{db_step, Target};
-use crate::world::{World, WorldArgs};
+use crate::world::{World, WorldSpec};
 
-/// Options of `cargo xtask seed`.
-#[derive(Debug, Clone, Args)]
-pub struct SeedArgs {
-    /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
-    #[arg(long)]
+/// What to seed, and where.
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    /// The warehouse (default: `DATABASE_URL`, or the local `penguinmails_dev`).
     pub database_url: Option<String>,
     /// Which world.
-    #[command(flatten)]
-    pub world: WorldArgs,
-    /// Loader connections (COPY streams) working side by side; default: one per core.
-    /// The server's per-row work (the foreign-key check above all) is the bottleneck, so
-    /// more streams than cores only add lock contention.
-    #[arg(long, default_value_t = default_jobs(), value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub world: WorldSpec,
+    /// Loader connections (COPY streams) working side by side, 1 to 64 ([`default_jobs`]:
+    /// one per core). The server's per-row work (the foreign-key check above all) is the
+    /// bottleneck, so more streams than cores only add lock contention.
     pub jobs: u32,
-    /// Empty the six tables (and the seed ledger) first. Without `--confirm`, only a
+    /// Empty the six tables (and the seed ledger) first. Without `confirm`, only a
     /// warehouse that holds nothing but what its ledger records, unchanged.
-    #[arg(long)]
     pub reset: bool,
-    /// With `--reset`: the database's name, to delete what no seed recorded (rows added
-    /// by hand or by a service, rows changed since they were seeded, a warehouse without
-    /// a ledger) as well.
-    #[arg(long, value_name = "DATABASE", requires = "reset")]
+    /// With `reset`: the database's name, to delete what no seed recorded (rows added by
+    /// hand or by a service, rows changed since they were seeded, a warehouse without a
+    /// ledger) as well.
     pub confirm: Option<String>,
-    /// Print the rows and bytes per table that would be written; touch nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+}
+
+impl SeedOptions {
+    /// `world` into the warehouse at `database_url`, with [`default_jobs`], no reset.
+    pub fn new(database_url: Option<&str>, world: WorldSpec) -> Self {
+        Self {
+            database_url: database_url.map(str::to_owned),
+            world,
+            jobs: default_jobs(),
+            reset: false,
+            confirm: None,
+        }
+    }
 }
 
 /// One loader connection per core.
@@ -50,7 +54,8 @@ pub fn default_jobs() -> u32 {
 }
 
 /// What a seed run did.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SeedReport {
     /// Tenants loaded by this run.
     pub tenants: usize,
@@ -74,18 +79,25 @@ impl SeedReport {
     }
 }
 
-/// Runs `cargo xtask seed`.
-pub fn run(args: &SeedArgs) -> Result<SeedReport> {
+/// Seeds (or advances, or resumes, or resets and seeds) the warehouse, telling `observer`
+/// what it does as it goes.
+pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
     // Every input is checked before anything is touched.
+    if !(1..=64).contains(&args.jobs) {
+        fail!(
+            Invalid,
+            "invalid jobs {}: from 1 to 64 loader connections",
+            args.jobs
+        );
+    }
     let world = args.world.resolve()?;
     let target = Target::resolve(args.database_url.as_deref())?;
-    if args.dry_run {
-        return dry_run(&world);
-    }
     let (mut conn, created) = target.connect_or_create()?;
     target.ensure_writable(&mut conn)?;
     if created {
-        eprintln!("created database {}", target.database());
+        observer.event(&Event::CreatedDatabase {
+            database: target.database().to_owned(),
+        });
     }
     guard::run_settings(&mut conn).map_err(db_step("setting up the connection"))?;
     // Held until the process ends: shared by the runs of one seed, exclusive for a reset.
@@ -93,25 +105,19 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     let holder = guard::backend_pid(&mut conn)?;
     // This connection may empty tables whose keys an interrupted bulk load left missing.
     diesel::sql_query(bulk::BYPASS).execute(&mut conn)?;
-    migrate(&mut conn)?;
+    migrate(&mut conn, observer)?;
     if args.reset {
-        wait_for_killed_runs(&mut conn)?;
+        wait_for_killed_runs(&mut conn, observer)?;
         let removed = ledger::reset(&mut conn, target.database(), args.confirm.as_deref())
             .map_err(db_step("resetting the warehouse"))?;
-        let listed: Vec<String> = Table::ALL
-            .iter()
-            .zip(removed)
-            .map(|(t, n)| format!("{n} {}", t.name()))
-            .collect();
-        eprintln!(
-            "reset: removed {} rows ({})",
-            removed.iter().sum::<i64>(),
-            listed.join(", ")
-        );
+        observer.event(&Event::Reset { removed });
     }
     let pending = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
     if let (Some(warning), false) = (&pending, world.shard == Shard::ALL) {
-        bail!("{warning} (the whole seed, without --shard)");
+        fail!(
+            InterruptedBulkLoad,
+            "{warning} (the whole seed, without --shard)"
+        );
     }
     // A whole seed into an empty warehouse takes the bulk path, which Citus cannot run:
     // refused before anything is written.
@@ -136,10 +142,13 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     let Some(run_id) = run_id else {
         if pending.is_some() {
             if !guard::take_alone(&mut conn).map_err(db_step("locking the warehouse"))? {
-                bail!("another run of this seed is running: wait for it to finish, then run again");
+                fail!(
+                    Busy,
+                    "another run of this seed is running: wait for it to finish, then run again"
+                );
             }
-            wait_for_killed_runs(&mut conn)?;
-            eprintln!("every tenant is loaded: rebuilding the keys of the interrupted bulk load");
+            wait_for_killed_runs(&mut conn, observer)?;
+            observer.event(&Event::RebuildingInterruptedKeys);
             bulk::rebuild_keys(&target, &mut conn, args.jobs as usize)?;
         }
         // The ledger check of `begin` found the warehouse complete and as recorded: a run
@@ -149,33 +158,31 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
             ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
             for run in ledger::interrupted(&mut conn, &world)? {
                 ledger::finish(&mut conn, run).map_err(db_step("recording the run"))?;
-                eprintln!(
-                    "run {run}, interrupted before it recorded its end, is complete: recorded as finished"
-                );
+                observer.event(&Event::InterruptedRunFinished { run });
             }
         }
         ledger::advance_sequences(&mut conn).map_err(db_step("advancing the id sequences"))?;
-        eprintln!(
-            "nothing to do: {} already holds this seed's {already} tenants of shard {} as of {} (profile {}, seed {})",
-            target.database(),
-            world.shard,
-            world.as_of(),
-            world.profile_label,
-            world.sim.seed()
-        );
+        observer.event(&Event::NothingToDo {
+            database: target.database().to_owned(),
+            tenants: already,
+            shard: world.shard.to_string(),
+            as_of: world.as_of(),
+            profile: world.profile_label.clone(),
+            seed: world.sim.seed(),
+        });
         return Ok(SeedReport::default());
     };
-    if let Some(behind) = behind {
-        eprintln!(
-            "advancing from {behind} to {}: {} tenants to bring forward or add",
-            world.as_of(),
-            todo.len()
-        );
+    if let Some(&from) = behind {
+        observer.event(&Event::Advancing {
+            from,
+            to: world.as_of(),
+            tenants: todo.len(),
+        });
     } else if already > 0 {
-        eprintln!(
-            "resuming: {already} tenants already loaded, {} to go",
-            todo.len()
-        );
+        observer.event(&Event::Resuming {
+            already,
+            todo: todo.len(),
+        });
     }
     // The bulk path: the whole seed into empty tables (or finishing one that did), with
     // no other run of it sharing the warehouse; otherwise tenant by tenant, keys in place.
@@ -183,12 +190,15 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         && (pending.is_some() || done.is_empty())
         && guard::take_alone(&mut conn).map_err(db_step("locking the warehouse"))?;
     if pending.is_some() && !bulk {
-        bail!("another run of this seed is running: wait for it to finish, then run again");
+        fail!(
+            Busy,
+            "another run of this seed is running: wait for it to finish, then run again"
+        );
     }
     if bulk {
-        wait_for_killed_runs(&mut conn)?;
+        wait_for_killed_runs(&mut conn, observer)?;
         bulk::drop_keys(&mut conn)?;
-        eprintln!("bulk load: keys dropped, loading the heap");
+        observer.event(&Event::BulkKeysDropped);
     }
     let loader = Loader {
         target: &target,
@@ -197,13 +207,13 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
         holder,
         jobs: args.jobs as usize,
         bulk,
+        observer,
     };
     let mut report = loader.load(&todo, false)?;
     if !report.busy.is_empty() {
-        eprintln!(
-            "waiting for {} tenants that another run of this seed is loading",
-            report.busy.len()
-        );
+        observer.event(&Event::WaitingForOtherRun {
+            tenants: report.busy.len(),
+        });
         let waited = loader.load(&std::mem::take(&mut report.busy), true)?;
         report.tenants += waited.tenants;
         report.by_other += waited.by_other;
@@ -220,36 +230,37 @@ pub fn run(args: &SeedArgs) -> Result<SeedReport> {
     }
     ledger::verify(&mut conn, &world).map_err(db_step("verifying the warehouse"))?;
     ledger::finish(&mut conn, run_id).map_err(db_step("recording the run"))?;
-    print_summary(&report);
+    if report.by_other > 0 {
+        observer.event(&Event::LoadedByOtherRun {
+            tenants: report.by_other,
+        });
+    }
     Ok(report)
 }
 
 /// Waits, saying so, for the backends of killed runs that are still working (a COPY or a
 /// `CREATE INDEX` goes on after its client dies), so that nothing this run repairs is
 /// raced by them. Call with the warehouse lock held exclusively.
-fn wait_for_killed_runs(conn: &mut PgConnection) -> Result<()> {
-    let waited = guard::wait_for_workers(conn).map_err(db_step("waiting for a killed run"))?;
-    if !waited.is_empty() {
-        let pids: Vec<String> = waited.iter().map(i32::to_string).collect();
-        eprintln!(
-            "waited for {} backends of an interrupted run to end (pids {})",
-            waited.len(),
-            pids.join(", ")
-        );
+fn wait_for_killed_runs(conn: &mut PgConnection, observer: &dyn Observer) -> Result<()> {
+    let pids = guard::wait_for_workers(conn).map_err(db_step("waiting for a killed run"))?;
+    if !pids.is_empty() {
+        observer.event(&Event::WaitedForKilledRun { pids });
     }
     Ok(())
 }
 
 /// Applies pending migrations, one seeder at a time.
-fn migrate(conn: &mut PgConnection) -> Result<()> {
+fn migrate(conn: &mut PgConnection, observer: &dyn Observer) -> Result<()> {
     let applied = conn
         .transaction(|conn| {
             ledger::lock(conn)?;
             schema::run_migrations(conn).map_err(diesel::result::Error::QueryBuilderError)
         })
-        .context("applying migrations failed")?;
+        .step("applying migrations failed")?;
     for version in applied {
-        eprintln!("applied migration {version}");
+        observer.event(&Event::AppliedMigration {
+            version: version.to_string(),
+        });
     }
     Ok(())
 }
@@ -264,6 +275,7 @@ struct Loader<'a> {
     jobs: usize,
     /// Loading into tables without keys: the write guard lets these connections through.
     bulk: bool,
+    observer: &'a dyn Observer,
 }
 
 /// What became of one tenant.
@@ -288,11 +300,8 @@ impl Loader<'_> {
         let next = AtomicUsize::new(0);
         let by_other = AtomicUsize::new(0);
         let busy = Mutex::new(Vec::new());
-        let progress = ProgressBar::new(todo.len() as u64).with_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} tenants {msg} [{elapsed_precise}]")
-                .expect("valid template"),
-        );
-        let first_error: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+        let done = AtomicU64::new(0);
+        let first_error: Mutex<Option<Error>> = Mutex::new(None);
         std::thread::scope(|scope| {
             for _ in 0..self.jobs.min(todo.len()) {
                 scope.spawn(|| {
@@ -322,10 +331,12 @@ impl Loader<'_> {
                                     by_other.fetch_add(1, Ordering::Relaxed);
                                 }
                             }
-                            let total: u64 = rows.iter().map(|r| r.load(Ordering::Relaxed)).sum();
-                            let rate = total as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                            progress.set_message(format!("{total} rows, {rate:.0} rows/s"));
-                            progress.inc(1);
+                            self.observer.event(&Event::Tenant {
+                                done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                                total: todo.len() as u64,
+                                rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
+                                elapsed: started.elapsed(),
+                            });
                         }
                         Ok(())
                     })();
@@ -335,7 +346,6 @@ impl Loader<'_> {
                 });
             }
         });
-        progress.finish_and_clear();
         if let Some(e) = first_error.into_inner().expect("error lock") {
             return Err(e);
         }
@@ -371,7 +381,11 @@ impl Loader<'_> {
                 match since {
                     Some(day) if day == world.as_of() => return Ok(Outcome::Done),
                     Some(day) if day > world.as_of() => {
-                        anyhow::bail!("another run moved it to {day}, after {}", world.as_of())
+                        fail!(
+                            Busy,
+                            "another run moved it to {day}, after {}",
+                            world.as_of()
+                        )
                     }
                     _ => {}
                 }
@@ -398,15 +412,27 @@ impl Loader<'_> {
                 let counts = written.rows();
                 Ok(Outcome::Loaded(counts))
             })
-            .with_context(|| format!("loading tenant {tenant_id} failed"))
+            .step_with(|| format!("loading tenant {tenant_id} failed"))
     }
 }
 
-/// `--dry-run`: generate and encode, count, and print.
-fn dry_run(world: &World) -> Result<SeedReport> {
+/// What a seed would write, per table: generated and encoded, counted, and thrown away.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DryRun {
+    /// Tenants of the shard.
+    pub tenants: usize,
+    /// Rows per table (`schema::Table::ALL` order).
+    pub rows: [u64; 6],
+    /// Bytes of binary COPY per table.
+    pub bytes: [u64; 6],
+}
+
+/// What seeding `world` would write; connects to nothing.
+pub fn dry_run(world: &WorldSpec) -> Result<DryRun> {
+    let world = world.resolve()?;
     let mut rows = [0u64; 6];
     let mut bytes = [0u64; 6];
-    let started = Instant::now();
     let mut tenants = 0;
     for no in world.sim.tenants(world.shard) {
         // One period encoded at a time, as a loader holds at most a flush of them: the
@@ -414,61 +440,16 @@ fn dry_run(world: &World) -> Result<SeedReport> {
         for period in world.sim.tenant(no) {
             let mut buffers = TenantBuffers::default();
             buffers.add(&period);
-            for i in 0..6 {
+            for i in 0..Table::ALL.len() {
                 rows[i] += buffers.rows()[i] as u64;
                 bytes[i] += buffers.bytes()[i] as u64;
             }
         }
         tenants += 1;
     }
-    println!(
-        "dry run: profile {}, seed {}, scale {}, shard {}: {tenants} tenants; nothing written",
-        world.profile_label,
-        world.sim.seed(),
-        world.scale,
-        world.shard
-    );
-    println!("{:<26} {:>12} {:>14}", "table", "rows", "bytes (COPY)");
-    for (i, t) in Table::ALL.iter().enumerate() {
-        println!("{:<26} {:>12} {:>14}", t.name(), rows[i], bytes[i]);
-    }
-    println!(
-        "{:<26} {:>12} {:>14}",
-        "total",
-        rows.iter().sum::<u64>(),
-        bytes.iter().sum::<u64>()
-    );
-    Ok(SeedReport {
+    Ok(DryRun {
         tenants,
         rows,
-        elapsed: started.elapsed(),
-        ..SeedReport::default()
+        bytes,
     })
-}
-
-fn print_summary(report: &SeedReport) {
-    if report.by_other > 0 {
-        eprintln!(
-            "{} tenants of this shard were loaded by another run of the same seed",
-            report.by_other
-        );
-    }
-    let secs = report.elapsed.as_secs_f64().max(1e-6);
-    println!("{:<26} {:>12}", "table", "rows");
-    for (t, n) in Table::ALL.iter().zip(report.rows) {
-        println!("{:<26} {:>12}", t.name(), n);
-    }
-    println!(
-        "seeded {} tenants, {} rows in {:.2} s: {:.0} rows/s",
-        report.tenants,
-        report.total(),
-        secs,
-        report.total() as f64 / secs
-    );
-    if !report.keys.is_zero() {
-        println!(
-            "bulk load: keys and indexes built in {:.2} s of it",
-            report.keys.as_secs_f64()
-        );
-    }
 }

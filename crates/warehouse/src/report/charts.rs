@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Result};
+use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use schema::queries::tenant_growth::TenantGrowth;
@@ -22,16 +22,16 @@ fn svg(draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>) -> Resu
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        root.fill(&WHITE).map_err(|e| Error::Other(e.to_string()))?;
         draw(&root)?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+        root.present().map_err(|e| Error::Other(e.to_string()))?;
     }
     Ok(text)
 }
 
 /// Maps plotters' drawing errors, which borrow the backend, into owned ones.
 fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
-    r.map_err(|e| anyhow!("drawing a chart: {e}"))
+    r.map_err(|e| Error::Other(format!("drawing a chart: {e}")))
 }
 
 /// The legend of a chart's labelled series, boxed in its top right corner.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::{Context, Result};
+use crate::error::{Result, Step};
 use chrono::{DateTime, Datelike, Utc};
 use diesel::PgConnection;
 use schema::models::MailboxCampaignStatus;
@@ -50,17 +50,17 @@ impl Warehouse {
     /// Reads everything the report needs.
     pub fn read(conn: &mut PgConnection) -> Result<Self> {
         let all = Scope::all();
-        let campaigns = campaign_performance(conn, &all).context("campaign performance")?;
+        let campaigns = campaign_performance(conn, &all).step("campaign performance")?;
         let funnel: Funnel = campaigns.iter().map(|c| c.funnel).sum();
         let mut per_tenant: HashMap<String, i64> = HashMap::new();
-        for usage in billing_usage(conn, &all).context("billing usage")? {
+        for usage in billing_usage(conn, &all).step("billing usage")? {
             *per_tenant.entry(usage.tenant_id).or_default() += i64::from(usage.emails_sent);
         }
         let mut emails_per_tenant: Vec<(String, i64)> = per_tenant.into_iter().collect();
         emails_per_tenant.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let growth = tenant_growth(conn, &Periods::all()).context("tenant growth")?;
+        let growth = tenant_growth(conn, &Periods::all()).step("tenant growth")?;
 
-        let mailboxes = mailbox_health(conn, &all).context("mailbox health")?;
+        let mailboxes = mailbox_health(conn, &all).step("mailbox health")?;
         let mut first_period: HashMap<&str, DateTime<Utc>> = HashMap::new();
         for m in &mailboxes {
             let first = first_period.entry(&m.mailbox_id).or_insert(m.period_start);
@@ -92,7 +92,7 @@ impl Warehouse {
             .then(|| campaign_sent as f64 / (ready.len() as f64 * WEEKDAYS_PER_MONTH));
 
         let mut replies_by_position: BTreeMap<i32, i64> = BTreeMap::new();
-        for step in step_comparison(conn, &all).context("step comparison")? {
+        for step in step_comparison(conn, &all).step("step comparison")? {
             if let Some(position) = step.position {
                 *replies_by_position.entry(position).or_default() +=
                     step.variants.iter().map(|v| v.funnel.replied).sum::<i64>();

@@ -6,28 +6,27 @@ mod data;
 mod page;
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use clap::Args;
+use crate::error::{Result, Step};
 
 use crate::target::Target;
 
-/// Options of `cargo xtask report`.
-#[derive(Debug, Clone, Args)]
-pub struct ReportArgs {
-    /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
-    #[arg(long)]
-    pub database_url: Option<String>,
-    /// Directory to write `index.html` into.
-    #[arg(long, default_value = "report")]
-    pub out: PathBuf,
+/// The page written.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Written {
+    /// `DIR/index.html`.
+    pub path: PathBuf,
+    /// How many charts it holds.
+    pub charts: usize,
 }
 
-/// Reads the warehouse and writes the page, under a temporary name first so that a
-/// failed run never leaves half a page.
-pub fn run(args: &ReportArgs) -> Result<()> {
-    let target = Target::resolve(args.database_url.as_deref())?;
+/// Reads the warehouse at `database_url` (default: `DATABASE_URL`, or the local
+/// `penguinmails_dev`) and writes the page into `out`, under a temporary name first so
+/// that a failed run never leaves half a page.
+pub fn write(database_url: Option<&str>, out: &Path) -> Result<Written> {
+    let target = Target::resolve(database_url)?;
     let mut conn = target.connect()?;
     target.ensure_warehouse(&mut conn)?;
     // One snapshot for every figure, even while a seed is loading; the audit writes
@@ -37,14 +36,12 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .repeatable_read()
         .read_only()
         .run(data::Warehouse::read)
-        .with_context(|| format!("reading {target}"))?;
+        .step_with(|| format!("reading {target}"))?;
     let (html, charts) = page::render(&warehouse, &target.to_string())?;
-    fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let path = args.out.join("index.html");
-    let partial = args.out.join(".index.html.partial");
-    fs::write(&partial, html).with_context(|| format!("cannot write {}", partial.display()))?;
-    fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {} ({charts} charts)", path.display());
-    Ok(())
+    fs::create_dir_all(out).step_with(|| format!("cannot create {}", out.display()))?;
+    let path = out.join("index.html");
+    let partial = out.join(".index.html.partial");
+    fs::write(&partial, html).step_with(|| format!("cannot write {}", partial.display()))?;
+    fs::rename(&partial, &path).step_with(|| format!("cannot write {}", path.display()))?;
+    Ok(Written { path, charts })
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Result;
+use crate::error::Result;
 use sim::realism::BENCHMARKS;
 
 use super::charts;
