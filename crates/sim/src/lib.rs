@@ -66,6 +66,10 @@ pub mod calendar;
 pub mod columns;
 pub mod csv;
 pub mod ids;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
+#[cfg(not(feature = "planted-bugs"))]
+mod planted;
 pub mod profile;
 pub mod realism;
 pub mod rng;
