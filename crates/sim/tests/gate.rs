@@ -1,12 +1,14 @@
 //! The property gate's in-memory half with a fixed seed, as a test of `sim` alone: the
 //! built-in profiles, the fixtures' profile and a README-sized run of stratified random
-//! profiles obey every rule. `cargo xtask proptest` checks the same worlds and more (a
+//! profiles obey every rule and exercise every path of `sim::arbitrary::coverage` (the
+//! random cases alone), and the calibrated built-in worlds land inside the benchmarks. `cargo xtask proptest` checks the same worlds and more (a
 //! fresh seed each run, PostgreSQL, coverage); this test is what mutation testing judges
 //! a mutant of the simulator by, because it builds nothing but `sim` (README,
 //! development).
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
+use sim::arbitrary::coverage::Coverage;
 use sim::arbitrary::Stratum;
 use sim::rules::evaluate;
 use sim::{Profile, Shard, Simulator};
@@ -14,16 +16,15 @@ use sim::{Profile, Shard, Simulator};
 /// Random cases, as the README's CI run has them.
 const CASES: u32 = 24;
 
-fn violations(profile: Profile, seed: u64) -> Result<(), String> {
-    let rows = Simulator::new(profile, seed).rows(Shard::ALL);
-    match evaluate(&rows).first() {
+fn violations(rows: &sim::Rows) -> Result<(), String> {
+    match evaluate(rows).first() {
         None => Ok(()),
         Some(v) => Err(format!("{} at {}", v.rule.code(), v.key)),
     }
 }
 
 #[test]
-fn built_in_profiles_obey_every_rule() {
+fn built_in_profiles_obey_every_rule_and_land_inside_the_benchmarks() {
     let fixtures = Profile::parse(
         include_str!("../../../fixtures/profile.toml"),
         "fixtures/profile.toml",
@@ -31,15 +32,21 @@ fn built_in_profiles_obey_every_rule() {
     .unwrap();
     let worlds = sim::arbitrary::built_in()
         .into_iter()
-        .map(|(name, profile)| (name, profile, 1))
-        .chain([("fixtures", fixtures, 10)]);
-    for (name, profile, seed) in worlds {
-        violations(profile, seed).unwrap_or_else(|v| panic!("{name}, seed {seed}: {v}"));
+        .map(|(name, profile)| (name, profile, 1, true))
+        .chain([("fixtures", fixtures, 10, false)]);
+    for (name, profile, seed, calibrated) in worlds {
+        let rows = Simulator::new(profile, seed).rows(Shard::ALL);
+        violations(&rows).unwrap_or_else(|v| panic!("{name}, seed {seed}: {v}"));
+        if calibrated {
+            let outside = sim::realism::outside(&rows);
+            assert!(outside.is_empty(), "{name}, seed {seed}: {outside:?}");
+        }
     }
 }
 
 #[test]
-fn stratified_random_profiles_obey_every_rule() {
+fn stratified_random_profiles_obey_every_rule_and_exercise_every_path() {
+    let exercised = std::sync::Mutex::new(Coverage::default());
     for stratum in Stratum::ALL {
         let mut runner = TestRunner::new(Config {
             cases: stratum.cases(CASES),
@@ -50,8 +57,14 @@ fn stratified_random_profiles_obey_every_rule() {
         });
         runner
             .run(&(stratum.profile(), any::<u64>()), |(profile, seed)| {
-                violations(profile, seed).map_err(TestCaseError::fail)
+                let sim = Simulator::new(profile, seed);
+                let rows = sim.rows(Shard::ALL);
+                violations(&rows).map_err(TestCaseError::fail)?;
+                exercised.lock().unwrap().add(&Coverage::of(&sim, &rows));
+                Ok(())
             })
             .unwrap_or_else(|e| panic!("{} stratum: {e}", stratum.name()));
     }
+    let exercised = exercised.into_inner().unwrap();
+    assert!(exercised.missing().is_empty(), "unexercised:\n{exercised}");
 }

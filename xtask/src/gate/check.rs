@@ -10,13 +10,23 @@ use sim::{Profile, Shard, Simulator};
 use warehouse::scratch::ScratchDb;
 use warehouse::target::Target;
 
-/// Checks `profile` with `seed`: every rule in memory, then, if `in_db`, seed and SQL
-/// audit. Returns what the case exercised. The outer error is the environment's, the
-/// inner one the case's.
+/// How far a case is checked beyond the rules in memory.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Depth {
+    /// Seed it into PostgreSQL and audit it in SQL.
+    pub in_db: bool,
+    /// Its world must land inside `sim::realism::BENCHMARKS`: a calibrated profile with
+    /// a seed known to (a wrong rate breaks no rule, but moves a calibrated world).
+    pub calibrated: bool,
+}
+
+/// Checks `profile` with `seed`: every rule in memory, then what `depth` asks. Returns
+/// what the case exercised. The outer error is the environment's, the inner one the
+/// case's.
 pub(super) fn check(
     profile: &Profile,
     seed: u64,
-    in_db: bool,
+    depth: Depth,
     inject: Option<RuleId>,
     server: &Target,
 ) -> Result<Result<Coverage>> {
@@ -42,8 +52,18 @@ pub(super) fn check(
             first.rule.statement()
         )));
     }
+    if depth.calibrated {
+        if let Some((benchmark, value)) = sim::realism::outside(&rows).first() {
+            return Ok(Err(anyhow!(
+                "the calibrated world's {} is {value:.4}, outside [{}, {}]",
+                benchmark.name,
+                benchmark.range.0,
+                benchmark.range.1
+            )));
+        }
+    }
     let coverage = Coverage::of(&sim, &rows);
-    if in_db && inject.is_none() {
+    if depth.in_db && inject.is_none() {
         return Ok(seed_and_audit(&text, seed, server)?.map(|()| coverage));
     }
     Ok(Ok(coverage))

@@ -1,7 +1,9 @@
 //! `cargo xtask proptest`: the property gate. Every run checks, in this order:
 //!
 //! 1. the built-in profiles ([`fixed`]: `dev`, a reduced `staging`, the fixtures'), each
-//!    with two seeds, one of them also through PostgreSQL and the SQL audit;
+//!    with two seeds; with its usual seed, a calibrated one must also land inside
+//!    `sim::realism::BENCHMARKS` (a wrong rate breaks no rule), and the fixtures' world
+//!    goes through PostgreSQL and the SQL audit;
 //! 2. random profiles of the three strata of [`sim::arbitrary`] (realistic, plausible,
 //!    edges), each stratum with its guaranteed share of `--cases`, with random seeds; a
 //!    share of them (`--db-share`) also through the real seeder into a scratch database,
@@ -127,7 +129,7 @@ pub fn run(args: &GateArgs) -> Result<()> {
     if args.inject_breakage.is_none() {
         let fixed = fixed::cases(seed, db_share > 0.0)?;
         for case in &fixed {
-            match check::check(&case.profile, case.seed, case.in_db, None, &server)
+            match check::check(&case.profile, case.seed, case.depth, None, &server)
                 .context("the property gate could not run")?
             {
                 Ok(exercised) => coverage.add(&exercised),
@@ -135,7 +137,7 @@ pub fn run(args: &GateArgs) -> Result<()> {
                     println!(
                         "proptest: FAILED on the built-in profile {}{}: {reason:#}",
                         case.label,
-                        if case.in_db { " (through PostgreSQL)" } else { "" }
+                        if case.depth.in_db { " (through PostgreSQL)" } else { "" }
                     );
                     bail!("the property gate failed: {reason:#}")
                 }
@@ -235,13 +237,12 @@ fn run_stratum(
             ran.fetch_add(1, Ordering::Relaxed);
             in_db.fetch_add(usize::from(case.in_db), Ordering::Relaxed);
         }
-        let outcome = match check::check(
-            &case.profile,
-            case.seed,
-            case.in_db,
-            args.inject_breakage,
-            server,
-        ) {
+        let depth = check::Depth {
+            in_db: case.in_db,
+            calibrated: false,
+        };
+        let outcome = match check::check(&case.profile, case.seed, depth, args.inject_breakage, server)
+        {
             Ok(outcome) => outcome,
             Err(setup) => {
                 *setup_error.lock().expect("setup error lock") = Some(setup);

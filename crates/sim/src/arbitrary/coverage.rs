@@ -26,6 +26,8 @@ pub enum Path {
     ReplyAfterFirstStep,
     /// A lead bounced after its first step.
     BounceAfterFirstStep,
+    /// A lead received every step of its sequence (status `completed`).
+    CompletedLead,
     /// A tenant left (churned, or its trial ended) before the as-of day.
     ChurnedTenant,
     /// The as-of day cut a month with activity in half: its rows are a partial aggregate.
@@ -43,6 +45,7 @@ impl Path {
                 Path::VariantB,
                 Path::ReplyAfterFirstStep,
                 Path::BounceAfterFirstStep,
+                Path::CompletedLead,
                 Path::ChurnedTenant,
                 Path::OpenMonth,
                 Path::LeapDay,
@@ -58,6 +61,7 @@ impl fmt::Display for Path {
             Path::VariantB => f.write_str("A/B variant b sending"),
             Path::ReplyAfterFirstStep => f.write_str("replies after step 1"),
             Path::BounceAfterFirstStep => f.write_str("bounces after step 1"),
+            Path::CompletedLead => f.write_str("leads completing their sequence"),
             Path::ChurnedTenant => f.write_str("churned tenants"),
             Path::OpenMonth => f.write_str("open months with activity"),
             Path::LeapDay => f.write_str("calendars through a leap day"),
@@ -88,6 +92,13 @@ impl Coverage {
             if position > 1 && c.bounced > 0 {
                 paths.push(Path::BounceAfterFirstStep);
             }
+        }
+        if rows
+            .leads
+            .iter()
+            .any(|l| l.new.status == schema::models::LeadStatus::Completed)
+        {
+            paths.push(Path::CompletedLead);
         }
         let calendar = sim.calendar();
         let last_end = calendar.periods().last().map(|p| p.end);
