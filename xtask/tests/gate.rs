@@ -19,9 +19,18 @@ fn gate(extra: &[&str]) -> Run {
 fn the_gate_passes_and_counts_its_cases() {
     let run = gate(&["--db-share", "0.3"]).success();
     let summary = run.stdout();
-    assert!(summary.contains("proptest: 6 built-in cases passed"), "{run}");
-    assert!(summary.contains("proptest: 24 random cases passed"), "{run}");
-    assert!(summary.contains("cases: sequences reaching step 9"), "{run}");
+    assert!(
+        summary.contains("proptest: 6 built-in cases passed"),
+        "{run}"
+    );
+    assert!(
+        summary.contains("proptest: 24 random cases passed"),
+        "{run}"
+    );
+    assert!(
+        summary.contains("cases: sequences reaching step 9"),
+        "{run}"
+    );
     assert!(
         !summary.contains(", 0 also seeded"),
         "no case went through PostgreSQL: {run}"

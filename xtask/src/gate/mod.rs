@@ -137,7 +137,11 @@ pub fn run(args: &GateArgs) -> Result<()> {
                     println!(
                         "proptest: FAILED on the built-in profile {}{}: {reason:#}",
                         case.label,
-                        if case.depth.in_db { " (through PostgreSQL)" } else { "" }
+                        if case.depth.in_db {
+                            " (through PostgreSQL)"
+                        } else {
+                            ""
+                        }
                     );
                     bail!("the property gate failed: {reason:#}")
                 }
@@ -146,7 +150,11 @@ pub fn run(args: &GateArgs) -> Result<()> {
         println!(
             "proptest: {} built-in cases passed ({})",
             fixed.len(),
-            fixed.iter().map(|c| c.label.as_str()).collect::<Vec<_>>().join("; ")
+            fixed
+                .iter()
+                .map(|c| c.label.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         );
     }
     let mut replayed = 0;
@@ -241,8 +249,13 @@ fn run_stratum(
             in_db: case.in_db,
             calibrated: false,
         };
-        let outcome = match check::check(&case.profile, case.seed, depth, args.inject_breakage, server)
-        {
+        let outcome = match check::check(
+            &case.profile,
+            case.seed,
+            depth,
+            args.inject_breakage,
+            server,
+        ) {
             Ok(outcome) => outcome,
             Err(setup) => {
                 *setup_error.lock().expect("setup error lock") = Some(setup);
@@ -318,8 +331,14 @@ mod tests {
     fn a_default_size_run_requires_every_path_and_a_small_one_only_reports() {
         let nothing = Coverage::default();
         let err = require_coverage(&nothing, COVERAGE_CASES).unwrap_err();
-        assert!(err.to_string().contains("no sequences reaching step 1, "), "{err}");
-        assert!(err.to_string().ends_with("calendars through a leap day"), "{err}");
+        assert!(
+            err.to_string().contains("no sequences reaching step 1, "),
+            "{err}"
+        );
+        assert!(
+            err.to_string().ends_with("calendars through a leap day"),
+            "{err}"
+        );
         require_coverage(&nothing, COVERAGE_CASES - 1).unwrap();
     }
 }

@@ -205,6 +205,9 @@ mod tests {
         let mut both = leap.clone();
         both.add(&leap);
         assert_eq!(both.cases(Path::LeapDay), 2);
-        assert_eq!(both.cases(Path::StepReached(1)), 2 * leap.cases(Path::StepReached(1)));
+        assert_eq!(
+            both.cases(Path::StepReached(1)),
+            2 * leap.cases(Path::StepReached(1))
+        );
     }
 }
