@@ -28,7 +28,7 @@ pub const SEED: u64 = 10;
 const DIR: &str = "fixtures";
 
 /// The profile, relative to the workspace root (as `--profile` takes it).
-const PROFILE: &str = "fixtures/profile.toml";
+pub(crate) const PROFILE: &str = "fixtures/profile.toml";
 
 /// The manifest's file name.
 const MANIFEST: &str = "manifest.toml";

@@ -1,5 +1,6 @@
 //! `cargo xtask proptest`, the property gate, as CI runs it: it passes on the simulator as
-//! it is, and a rule broken on purpose makes it fail with a shrunk profile.
+//! it is, reporting what its cases exercised; a rule broken on purpose makes it fail with
+//! a shrunk profile; and each bug planted in the simulator (`sim::planted`) fails it.
 
 mod common;
 
@@ -18,7 +19,18 @@ fn gate(extra: &[&str]) -> Run {
 fn the_gate_passes_and_counts_its_cases() {
     let run = gate(&["--db-share", "0.3"]).success();
     let summary = run.stdout();
-    assert!(summary.contains("proptest: 24 cases passed"), "{run}");
+    assert!(
+        summary.contains("proptest: 6 built-in cases passed"),
+        "{run}"
+    );
+    assert!(
+        summary.contains("proptest: 24 random cases passed"),
+        "{run}"
+    );
+    assert!(
+        summary.contains("cases: sequences reaching step 9"),
+        "{run}"
+    );
     assert!(
         !summary.contains(", 0 also seeded"),
         "no case went through PostgreSQL: {run}"
@@ -43,5 +55,30 @@ fn a_broken_rule_fails_the_gate_with_a_shrunk_profile() {
     assert!(
         run.stderr().starts_with("error: the property gate failed"),
         "{run}"
+    );
+}
+
+/// The planted bugs, the rule each breaks, by the name `--plant-bug` takes.
+const PLANTED: [(&str, &str); 4] = [
+    ("bounced-third-step-delivered", "A2"),
+    ("unopened-fifth-step-clicked", "A4"),
+    ("step-totals-skip-fourth-step-variant-b", "D1"),
+    ("mailbox-mail-skips-late-replies", "D3"),
+];
+
+#[test]
+fn each_planted_bug_fails_the_gate_and_saves_nothing() {
+    let regressions = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../proptest-regressions/profiles.txt");
+    let before = std::fs::read(&regressions).ok();
+    for (bug, rule) in PLANTED {
+        let run = gate(&["--plant-bug", bug]);
+        assert!(!run.output.status.success(), "{bug} passed the gate: {run}");
+        assert!(run.stdout().contains(&format!("first {rule} at ")), "{run}");
+    }
+    assert_eq!(
+        std::fs::read(&regressions).ok(),
+        before,
+        "a planted bug's failure was saved"
     );
 }

@@ -7,7 +7,9 @@
 //! once, with an in-memory evaluator and the SQL the audit runs; `docs/rules.md` at the
 //! workspace root is generated from it by `cargo xtask codegen`. With the `arbitrary`
 //! feature, `sim::arbitrary` offers random profiles as proptest strategies, the ones the
-//! property gate (`cargo xtask proptest`) runs every rule against.
+//! property gate (`cargo xtask proptest`) runs every rule against, in three strata. With
+//! the `planted-bugs` feature, `sim::planted` switches on small bugs in the generating code,
+//! to prove that the gate catches them.
 //!
 //! # Determinism
 //!
@@ -66,6 +68,10 @@ pub mod calendar;
 pub mod columns;
 pub mod csv;
 pub mod ids;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
+#[cfg(not(feature = "planted-bugs"))]
+mod planted;
 pub mod profile;
 pub mod realism;
 pub mod rng;

@@ -55,6 +55,16 @@ pub const BENCHMARKS: [Benchmark; 7] = [
     },
 ];
 
+/// The benchmarks `rows` falls outside of, each with the measured rate: none for a world
+/// of a calibrated profile (`dev`, `staging`).
+pub fn outside(rows: &Rows) -> Vec<(Benchmark, f64)> {
+    BENCHMARKS
+        .into_iter()
+        .zip(measure(rows))
+        .filter(|(b, value)| !(b.range.0..=b.range.1).contains(value))
+        .collect()
+}
+
 /// A world's measured rates, in [`BENCHMARKS`] order.
 pub fn measure(rows: &Rows) -> [f64; 7] {
     // A month has about 21.7 weekdays; mailboxes still warming send no campaign mail.

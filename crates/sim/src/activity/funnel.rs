@@ -10,6 +10,7 @@ use rand::Rng;
 use schema::models::{Counters, LeadStatus};
 
 use crate::calendar::{Calendar, Day};
+use crate::planted;
 use crate::profile::Rates;
 use crate::rng::Stream;
 use crate::world::Campaign;
@@ -71,12 +72,15 @@ pub fn simulate_lead(
         };
         if rng.random_bool(bounce) {
             outcome.bounced = 1;
+            outcome.delivered = i32::from(planted::bounce_also_delivered(position));
             exit = Some(LeadStatus::Bounced);
         } else {
             outcome.delivered = 1;
             if rng.random_bool(rates.open * rates.open_step_decay.powi(later)) {
                 outcome.opened_tracked = 1;
                 outcome.clicked_tracked = i32::from(rng.random_bool(rates.click_of_open));
+            } else {
+                outcome.clicked_tracked = i32::from(planted::unopened_clicked(position));
             }
             let reply = rates.reply_first_step * rates.reply_step_decay.powi(later);
             let draw: f64 = rng.random();

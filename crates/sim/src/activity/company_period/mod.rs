@@ -17,6 +17,7 @@ use super::funnel::{simulate_lead, Email, SequenceEnd};
 use super::Context;
 use crate::calendar::{Day, Period};
 use crate::ids::{self, RowIds, Table};
+use crate::planted;
 use crate::rng::{self, Domain};
 use schema::models::Counters;
 
@@ -271,7 +272,9 @@ impl<'a> CompanyPeriod<'a> {
         let mut lead = Counters::default();
         for email in &emails[..visible] {
             lead += email.outcome;
-            totals.steps[email.position as usize][email.variant as usize] += email.outcome;
+            if !planted::step_total_skips(email.position, email.variant) {
+                totals.steps[email.position as usize][email.variant as usize] += email.outcome;
+            }
             if email.day >= recent_from {
                 self.mailbox_recent[mailbox] += email.outcome;
             }
@@ -281,7 +284,9 @@ impl<'a> CompanyPeriod<'a> {
         if status != LeadStatus::Active {
             totals.finished += 1;
         }
-        self.mailbox_mail[mailbox] += lead;
+        if !planted::mailbox_skips_reply(lead.replied, lead.sent) {
+            self.mailbox_mail[mailbox] += lead;
+        }
         // While its month is open, a lead row changes only when one of its emails goes
         // out, so the nightly batch leaves it alone on other days: it was last aggregated
         // by the batch after its last email. The batch that closes the month touches all.
