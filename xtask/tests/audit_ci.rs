@@ -273,7 +273,7 @@ fn exit_codes_tell_violations_from_an_audit_that_could_not_run() {
         assert_eq!(code(&run), Some(2), "{run}");
         assert!(!run.stderr().contains("panicked"), "{run}");
     }
-    warehouse::load::bulk::drop_keys(&mut db.conn()).unwrap();
+    warehouse::load::drop_keys(&mut db.conn()).unwrap();
     let half_loaded = audit(&db).failed(&["keys missing"]);
     assert_eq!(code(&half_loaded), Some(2), "{half_loaded}");
 }

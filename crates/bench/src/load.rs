@@ -22,7 +22,7 @@ use diesel::connection::SimpleConnection;
 use diesel::PgConnection;
 use sim::ids::Table;
 
-use warehouse::load::bulk::{self, Key};
+use warehouse::load::{catalog_keys, Key};
 use warehouse::load::{self, SeedOptions};
 use warehouse::scratch::ScratchDb;
 use warehouse::target::Target;
@@ -114,7 +114,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
 /// The keys and indexes of `target`'s six tables.
 fn keys(target: &Target) -> Result<Vec<(String, String, bool)>> {
     let mut conn = target.connect()?;
-    Ok(bulk::catalog_keys(&mut conn)?
+    Ok(catalog_keys(&mut conn)?
         .into_iter()
         .map(|k| (k.name, k.definition, k.present))
         .collect())
@@ -145,7 +145,7 @@ fn restore_order(
     per_table: &[u64; 6],
 ) -> Result<f64> {
     let mut conn = migrated(target)?;
-    let keys = bulk::catalog_keys(&mut conn)?;
+    let keys = catalog_keys(&mut conn)?;
     // Tables dealt to streams, largest first, each to the least loaded stream.
     let mut order: Vec<usize> = (0..Table::ALL.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(per_table[i]));

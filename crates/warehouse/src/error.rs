@@ -153,7 +153,7 @@ impl Error {
 }
 
 /// A statement's error, its message on one line, under a generic step; the call site
-/// names the step with [`Step::step`] where it can.
+/// names the step with `Step::step` where it can.
 impl From<diesel::result::Error> for Error {
     fn from(source: diesel::result::Error) -> Self {
         Error::Database {
@@ -165,7 +165,7 @@ impl From<diesel::result::Error> for Error {
 }
 
 /// A file's (or an in-memory writer's) error, under a generic step; the call site names
-/// the step with [`Step::step`] where it can.
+/// the step with `Step::step` where it can.
 impl From<std::io::Error> for Error {
     fn from(source: std::io::Error) -> Self {
         Error::Io {

@@ -21,14 +21,14 @@ pub struct Status {
     /// Rows per table, in `schema::Table::ALL` order.
     pub rows: [i64; 6],
     /// With `verify`: `Ok` when the tables match the ledger, else an
-    /// [`Error::Tampered`] naming the tables and tenants that differ.
+    /// [`Error::Tampered`](crate::Error::Tampered) naming the tables and tenants that differ.
     pub verified: Option<Result<()>>,
 }
 
 impl Status {
     /// Whether the warehouse passed the check that was asked for: a verified warehouse
-    /// that differs from its ledger fails with [`Error::Tampered`] (exit 1); one whose
-    /// keys are missing cannot be checked ([`Error::InterruptedBulkLoad`], exit 2).
+    /// that differs from its ledger fails with [`Error::Tampered`](crate::Error::Tampered) (exit 1); one whose
+    /// keys are missing cannot be checked ([`Error::InterruptedBulkLoad`](crate::Error::InterruptedBulkLoad), exit 2).
     pub fn verdict(self) -> Result<()> {
         match (self.verified, self.keys_missing) {
             (Some(Err(tampered)), _) => Err(tampered),

@@ -115,7 +115,7 @@ pub struct Key {
     /// The statement that creates it.
     #[diesel(sql_type = Text)]
     pub definition: String,
-    /// In [`missing`]: a foreign key added `NOT VALID` that awaits validation. In
+    /// In `missing`: a foreign key added `NOT VALID` that awaits validation. In
     /// [`catalog_keys`]: validated.
     #[diesel(sql_type = Bool)]
     pub present: bool,
