@@ -194,7 +194,7 @@ fn run(task: Task) -> anyhow::Result<()> {
             let rows = export::run(&world.into(), &out, jobs)?;
             println!(
                 "wrote {} rows to {}",
-                rows.iter().sum::<u64>(),
+                rows.total(),
                 out.display()
             );
             println!(

@@ -62,7 +62,7 @@ pub fn seed_summary(report: &SeedReport) {
     }
     let secs = report.elapsed.as_secs_f64().max(1e-6);
     println!("{:<26} {:>12}", "table", "rows");
-    for (t, n) in Table::ALL.iter().zip(report.rows) {
+    for (t, n) in report.rows.iter() {
         println!("{:<26} {:>12}", t.name(), n);
     }
     println!(
@@ -87,14 +87,14 @@ pub fn dry_run(world: &WorldSpec, dry: &DryRun) {
         world.profile, world.seed, world.scale, world.shard, dry.tenants
     );
     println!("{:<26} {:>12} {:>14}", "table", "rows", "bytes (COPY)");
-    for (i, t) in Table::ALL.iter().enumerate() {
-        println!("{:<26} {:>12} {:>14}", t.name(), dry.rows[i], dry.bytes[i]);
+    for t in Table::ALL {
+        println!("{:<26} {:>12} {:>14}", t.name(), dry.rows[t], dry.bytes[t]);
     }
     println!(
         "{:<26} {:>12} {:>14}",
         "total",
-        dry.rows.iter().sum::<u64>(),
-        dry.bytes.iter().sum::<u64>()
+        dry.rows.total(),
+        dry.bytes.total()
     );
 }
 
@@ -119,7 +119,7 @@ pub fn status(status: &Status) {
     if let Some(warning) = &status.keys_missing {
         println!("{warning}");
     }
-    for (t, n) in Table::ALL.iter().zip(status.rows) {
+    for (t, n) in status.rows.iter() {
         println!("  {:<26} {:>12} rows", t.name(), n);
     }
     if status.is_verified() {

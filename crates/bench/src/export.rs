@@ -79,7 +79,7 @@ fn timed(world: &WorldSpec, dir: &Path, jobs: u32) -> Result<Timed> {
         bytes += std::fs::metadata(dir.join(format!("{}.csv", table.name())))?.len();
     }
     Ok(Timed {
-        rows: rows.iter().sum(),
+        rows: rows.total(),
         bytes,
         secs,
     })

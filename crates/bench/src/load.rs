@@ -142,17 +142,17 @@ fn restore_order(
     target: &Target,
     dir: &Path,
     copy_lines: &[String],
-    per_table: &[u64; 6],
+    per_table: &schema::PerTable<u64>,
 ) -> Result<f64> {
     let mut conn = migrated(target)?;
     let keys = catalog_keys(&mut conn)?;
     // Tables dealt to streams, largest first, each to the least loaded stream.
     let mut order: Vec<usize> = (0..Table::ALL.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(per_table[i]));
+    order.sort_by_key(|&i| std::cmp::Reverse(per_table[Table::ALL[i]]));
     let mut streams: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); STREAMS];
     for i in order {
         let lightest = streams.iter_mut().min_by_key(|(n, _)| *n).expect("streams");
-        lightest.0 += per_table[i];
+        lightest.0 += per_table[Table::ALL[i]];
         lightest.1.push(i);
     }
     let statements = |i: usize, kind: &dyn Fn(&Key) -> bool| -> Vec<String> {

@@ -75,11 +75,13 @@ pub mod cached;
 pub mod fixtures;
 pub mod keys;
 pub mod models;
+mod per_table;
 pub mod queries;
 #[allow(missing_docs)]
 pub mod schema;
 mod table;
 
+pub use per_table::PerTable;
 pub use table::Table;
 
 /// The warehouse migrations of `migrations/`, compiled into the crate so that a service

@@ -24,7 +24,7 @@ pub enum Table {
 impl Table {
     /// Every table in foreign-key order, parents before children: the order in which
     /// loaders must copy them.
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; Table::COUNT] = [
         Table::Billing,
         Table::Campaign,
         Table::SequenceStep,
@@ -32,6 +32,14 @@ impl Table {
         Table::Mailbox,
         Table::Warmup,
     ];
+
+    /// How many tables there are.
+    pub const COUNT: usize = 6;
+
+    /// The table's place in [`Table::ALL`] (foreign-key order).
+    pub const fn position(self) -> usize {
+        self as usize
+    }
 
     /// The five activity tables: the children of `billing_analytics`, each with the eight
     /// funnel counters.
@@ -226,6 +234,9 @@ mod tests {
     #[test]
     fn activity_tables_are_the_children_in_load_order() {
         assert_eq!(Table::ALL[0], Table::Billing);
+        for (i, table) in Table::ALL.into_iter().enumerate() {
+            assert_eq!(table.position(), i, "{table:?}: ALL is in declaration order");
+        }
         assert_eq!(Table::ACTIVITY, Table::ALL[1..]);
     }
 }

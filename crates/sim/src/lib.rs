@@ -131,6 +131,28 @@ impl Simulator {
         self.seed
     }
 
+    /// What makes two runs the same world, as 16 hex digits: a SHA-256 prefix of the
+    /// (scaled) profile without its as-of day, the seed and [`DATA_VERSION`]. History does
+    /// not depend on the as-of day, so the same seed at another day is the same world; any
+    /// other change, or a simulator whose output changed, is another. A warehouse's ledger
+    /// keeps it, to tell its seed from another.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let timeless = Profile {
+            as_of: self.profile.first_period,
+            ..self.profile.clone()
+        };
+        let canonical = toml::to_string(&timeless).expect("a profile is plain TOML");
+        let digest = Sha256::digest(
+            format!(
+                "{canonical}\nseed = {}\ndata_version = {DATA_VERSION}\n",
+                self.seed
+            )
+            .as_bytes(),
+        );
+        format!("{digest:x}")[..16].to_owned()
+    }
+
     /// The billing periods.
     pub fn calendar(&self) -> &Calendar {
         &self.calendar

@@ -36,8 +36,8 @@ pub enum Event {
     },
     /// `--reset` removed these rows, per table in foreign-key order.
     Reset {
-        /// Rows removed, per table (`schema::Table::ALL` order).
-        removed: [i64; 6],
+        /// Rows removed, per table.
+        removed: schema::PerTable<i64>,
     },
     /// The run waited for the backends of a killed run to end before repairing anything.
     WaitedForKilledRun {
@@ -113,15 +113,14 @@ impl fmt::Display for Event {
             Event::CreatedDatabase { database } => write!(f, "created database {database}"),
             Event::AppliedMigration { version } => write!(f, "applied migration {version}"),
             Event::Reset { removed } => {
-                let listed: Vec<String> = schema::Table::ALL
+                let listed: Vec<String> = removed
                     .iter()
-                    .zip(removed)
                     .map(|(t, n)| format!("{n} {}", t.name()))
                     .collect();
                 write!(
                     f,
                     "reset: removed {} rows ({})",
-                    removed.iter().sum::<i64>(),
+                    removed.total(),
                     listed.join(", ")
                 )
             }

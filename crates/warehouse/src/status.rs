@@ -18,8 +18,8 @@ pub struct Status {
     pub runs: Vec<RunRecord>,
     /// Why the keys are missing, when an interrupted bulk load left them so.
     pub keys_missing: Option<String>,
-    /// Rows per table, in `schema::Table::ALL` order.
-    pub rows: [i64; 6],
+    /// Rows per table.
+    pub rows: schema::PerTable<i64>,
     /// With `verify`: `Ok` when the tables match the ledger, else an
     /// [`Error::Tampered`](crate::Error::Tampered) naming the tables and tenants that differ.
     pub verified: Option<Result<()>>,
@@ -68,7 +68,7 @@ pub fn read(database_url: Option<&str>, verify: bool) -> Result<Status> {
         warehouse: target.to_string(),
         runs,
         keys_missing,
-        rows,
+        rows: rows.into(),
         verified,
     })
 }

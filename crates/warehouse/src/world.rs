@@ -1,8 +1,7 @@
 //! The generation options every task shares, and what they resolve to.
 
-use crate::error::{fail, Error, Result};
+use crate::error::Result;
 use chrono::NaiveDate;
-use sha2::{Digest, Sha256};
 use sim::{Profile, Shard, Simulator};
 
 /// Which world to generate: the options every task shares (`--profile`, `--seed`,
@@ -47,8 +46,7 @@ pub struct World {
     pub profile_label: String,
     /// The scale.
     pub scale: f64,
-    /// Hex SHA-256 prefix of the scaled profile (without its `as_of`: the same seed at
-    /// another day is the same world), the seed and [`sim::DATA_VERSION`].
+    /// [`Simulator::fingerprint`]: what tells seeds apart.
     pub fingerprint: String,
 }
 
@@ -62,35 +60,15 @@ impl World {
 impl WorldSpec {
     /// Validates the options and builds the world; nothing is generated yet.
     pub fn resolve(&self) -> Result<World> {
-        if !(self.scale.is_finite() && self.scale > 0.0) {
-            fail!(
-                Invalid,
-                "invalid scale {}: it must be a number above 0",
-                self.scale
-            );
-        }
+        // The scale is checked by `scaled`, the only place that uses it.
         let mut profile = Profile::load(&self.profile)?.scaled(self.scale)?;
         if let Some(as_of) = self.as_of {
             profile = profile.at(as_of)?;
         }
-        // History does not depend on the as-of day, so neither does the fingerprint.
-        let timeless = Profile {
-            as_of: profile.first_period,
-            ..profile.clone()
-        };
-        let canonical = toml::to_string(&timeless)
-            .map_err(|e| Error::Other(format!("cannot write the profile as TOML: {e}")))?;
-        let digest = Sha256::digest(
-            format!(
-                "{canonical}\nseed = {}\ndata_version = {}\n",
-                self.seed,
-                sim::DATA_VERSION
-            )
-            .as_bytes(),
-        );
-        let fingerprint = format!("{digest:x}")[..16].to_owned();
+        let sim = Simulator::new(profile, self.seed);
+        let fingerprint = sim.fingerprint();
         Ok(World {
-            sim: Simulator::new(profile, self.seed),
+            sim,
             shard: self.shard,
             profile_label: self.profile.clone(),
             scale: self.scale,

@@ -27,7 +27,7 @@ mod ordered;
 
 /// Writes `<table>.csv` for the six tables into `out`, generating tenants on `jobs`
 /// threads (the files are the same bytes for any number); returns rows per table.
-pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<[u64; 6]> {
+pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<schema::PerTable<u64>> {
     if jobs == 0 {
         fail!(Invalid, "invalid --jobs 0: it must be at least 1");
     }
@@ -66,7 +66,7 @@ pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<[u64; 6]> {
     fs::remove_file(&lock_path).step_with(|| format!("cannot remove {}", lock_path.display()))?;
     drop(lock);
     File::open(parent)?.sync_all()?;
-    Ok(rows)
+    Ok(rows.into())
 }
 
 /// Takes the export lock of `out`, or refuses if another export holds it.

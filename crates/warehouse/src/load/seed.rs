@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{fail, Error, Result, Step};
 use diesel::prelude::*;
+use schema::PerTable;
 use sim::ids::Table;
 use sim::Shard;
 
@@ -60,7 +61,7 @@ pub struct SeedReport {
     /// Tenants loaded by this run.
     pub tenants: usize,
     /// Rows loaded by this run, per table.
-    pub rows: [u64; 6],
+    pub rows: PerTable<u64>,
     /// Wall time of the load.
     pub elapsed: Duration,
     /// Tenants another run of the same seed was loading when this one came to them.
@@ -75,7 +76,7 @@ pub struct SeedReport {
 impl SeedReport {
     /// Rows of all tables.
     pub fn total(&self) -> u64 {
-        self.rows.iter().sum()
+        self.rows.total()
     }
 }
 
@@ -110,7 +111,9 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
         wait_for_killed_runs(&mut conn, observer)?;
         let removed = ledger::reset(&mut conn, target.database(), args.confirm.as_deref())
             .map_err(db_step("resetting the warehouse"))?;
-        observer.event(&Event::Reset { removed });
+        observer.event(&Event::Reset {
+            removed: removed.into(),
+        });
     }
     let pending = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
     if let (Some(warning), false) = (&pending, world.shard == Shard::ALL) {
@@ -217,8 +220,8 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
         let waited = loader.load(&std::mem::take(&mut report.busy), true)?;
         report.tenants += waited.tenants;
         report.by_other += waited.by_other;
-        for (total, n) in report.rows.iter_mut().zip(waited.rows) {
-            *total += n;
+        for table in Table::ALL {
+            report.rows[table] += waited.rows[table];
         }
         report.elapsed += waited.elapsed;
     }
@@ -354,7 +357,7 @@ impl Loader<'_> {
         let by_other = by_other.into_inner();
         Ok(SeedReport {
             tenants: todo.len() - busy.len() - by_other,
-            rows: rows.map(AtomicU64::into_inner),
+            rows: rows.map(AtomicU64::into_inner).into(),
             elapsed: started.elapsed(),
             busy,
             by_other,
@@ -423,16 +426,16 @@ pub struct DryRun {
     /// Tenants of the shard.
     pub tenants: usize,
     /// Rows per table (`schema::Table::ALL` order).
-    pub rows: [u64; 6],
+    pub rows: PerTable<u64>,
     /// Bytes of binary COPY per table.
-    pub bytes: [u64; 6],
+    pub bytes: PerTable<u64>,
 }
 
 /// What seeding `world` would write; connects to nothing.
 pub fn dry_run(world: &WorldSpec) -> Result<DryRun> {
     let world = world.resolve()?;
-    let mut rows = [0u64; 6];
-    let mut bytes = [0u64; 6];
+    let mut rows = PerTable::<u64>::default();
+    let mut bytes = PerTable::<u64>::default();
     let mut tenants = 0;
     for no in world.sim.tenants(world.shard) {
         // One period encoded at a time, as a loader holds at most a flush of them: the
@@ -440,9 +443,9 @@ pub fn dry_run(world: &WorldSpec) -> Result<DryRun> {
         for period in world.sim.tenant(no) {
             let mut buffers = TenantBuffers::default();
             buffers.add(&period);
-            for i in 0..Table::ALL.len() {
-                rows[i] += buffers.rows()[i] as u64;
-                bytes[i] += buffers.bytes()[i] as u64;
+            for (i, table) in Table::ALL.into_iter().enumerate() {
+                rows[table] += buffers.rows()[i] as u64;
+                bytes[table] += buffers.bytes()[i] as u64;
             }
         }
         tenants += 1;
