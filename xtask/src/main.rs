@@ -11,6 +11,7 @@ use warehouse::{audit, exit, export, load, report, status, world};
 mod codegen;
 mod fixtures;
 mod gate;
+mod pg;
 
 /// Generation allocates a few short strings per row; mimalloc halves what glibc's
 /// allocator costs there (measured with `cargo xtask bench-sim`).
@@ -125,6 +126,12 @@ enum Task {
     BenchAdvance(bench::advance::BenchAdvanceArgs),
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(bench::queries::BenchQueriesArgs),
+    /// The private PostgreSQL cluster (in `target/pg/`), which the commands and tests use
+    /// when no URL is given and nothing listens at 127.0.0.1:5432.
+    Pg {
+        #[command(subcommand)]
+        action: pg::PgAction,
+    },
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
     #[command(hide = true)]
     GenerateOnly {
@@ -138,8 +145,42 @@ const EXIT_CODES: &str = "Exit codes: 0 passed, 1 failed (rules violated; tables
 the ledger), 2 could not check (cannot connect, not a warehouse, keys missing mid-bulk-load, \
 a failed query).";
 
+impl Task {
+    /// For a task that needs a server: its `--database-url`, whether it only creates scratch
+    /// databases there (and so also reads `TEST_DATABASE_URL`), and the database it works on.
+    fn server(&self) -> Option<(Option<&str>, bool, &'static str)> {
+        const DEV: &str = "penguinmails_dev";
+        let flag = match self {
+            Task::Seed(args) if args.dry_run => return None,
+            Task::Seed(args) => &args.database_url,
+            Task::Audit(args) => &args.database_url,
+            Task::Report(args) => &args.database_url,
+            Task::Proptest(args) => &args.database_url,
+            Task::BenchAdvance(args) => &args.database_url,
+            Task::BenchQueries(args) => &args.database_url,
+            Task::Status { database_url, .. }
+            | Task::BenchSeed { database_url, .. }
+            | Task::BenchAudit { database_url, .. } => database_url,
+            Task::Codegen { .. } => return Some((None, true, "postgres")),
+            _ => return None,
+        };
+        Some((flag.as_deref(), false, DEV))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // No URL and no server at the default address: the private cluster, said once here.
+    if let Some((flag, scratch, database)) = cli.task.server() {
+        if let Err(err) = pg::announce_fallback(flag, scratch, database) {
+            eprintln!("error: {err:#}");
+            return if matches!(cli.task, Task::Audit(_) | Task::Status { .. }) {
+                exit::code(&Err(err))
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+    }
     // The checks exit 1 when they find the warehouse wrong and 2 when they cannot run
     // (`warehouse::exit`); every other task exits 1 on any error.
     let check = matches!(cli.task, Task::Audit(_) | Task::Status { .. });
@@ -189,6 +230,7 @@ fn main() -> ExitCode {
             rounds,
         } => bench::audit::run(database_url.as_deref(), rounds),
         Task::BenchAdvance(args) => bench::advance::run(&args),
+        Task::Pg { action } => pg::run(&action),
     };
     if let Err(err) = &result {
         eprintln!("error: {err:#}");
