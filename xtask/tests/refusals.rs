@@ -182,7 +182,14 @@ fn each_connection_failure_gets_its_own_hint() {
         let mut url = server.clone();
         url.set_username(user).unwrap();
         url.set_path(&format!("/{db}"));
-        url.set_query((!query.is_empty()).then_some(query));
+        // Kept: the server's own parameters (a socket's `host`, as the private cluster's).
+        let query = [server.query().unwrap_or(""), query]
+            .iter()
+            .filter(|q| !q.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("&");
+        url.set_query((!query.is_empty()).then_some(&query));
         url.to_string()
     };
     let user = server.username().to_owned();
