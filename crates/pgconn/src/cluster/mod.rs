@@ -431,9 +431,16 @@ impl Cluster {
                         }
                         // The backends of a killed server still hold its shared memory
                         // for a moment; they leave once they see it gone.
-                        Err(e) if attempts < 50 && self.log_tail().contains("still in use") => {
-                            let _ = e;
+                        Err(_) if attempts < 50 && self.log_tail().contains("still in use") => {
                             std::thread::sleep(Duration::from_millis(200));
+                        }
+                        // Another program took the port between our check and the bind:
+                        // another one.
+                        Err(_)
+                            if attempts < 5
+                                && self.log_tail().contains("Address already in use") =>
+                        {
+                            let _ = std::fs::remove_file(self.dir.join("port"));
                         }
                         Err(e) => return Err(e),
                     }
