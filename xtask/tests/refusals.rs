@@ -227,7 +227,12 @@ fn a_unix_socket_url_with_credentials_is_accepted() {
         db.url(),
         "SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS v",
     );
-    let url = format!("postgres://{user}:s3cretpw@/{}?host={socket}", db.name());
+    // The server's port too: the private cluster's socket is not named after 5432.
+    let port = query_text(db.url(), "SELECT current_setting('port') AS v");
+    let url = format!(
+        "postgres://{user}:s3cretpw@/{}?host={socket}&port={port}",
+        db.name()
+    );
     let run = xtask(&["status", "--database-url", &url]).success();
     assert!(run.stdout().contains("no seed recorded"), "{run}");
     assert!(
