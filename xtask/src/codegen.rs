@@ -1,6 +1,6 @@
 //! `cargo xtask codegen [--check]`: regenerates `crates/schema/src/schema.rs` from
 //! `migrations/` ([`sourcegen::schema_rs`], on a scratch database of the server that
-//! [`warehouse::scratch::server_url`] picks), and `docs/rules.md` from the rule catalog
+//! [`warehouse::scratch::try_server_url`] picks), and `docs/rules.md` from the rule catalog
 //! ([`sim::rules::document`]).
 //!
 //! Both files are written, or checked with `--check`, by [`sourcegen::ensure`].
@@ -19,7 +19,7 @@ pub fn run(check: bool) -> Result<()> {
             path: schema_rs::SCHEMA_RS.to_owned(),
             bytes: schema_rs::generate(
                 &root.join("migrations"),
-                &warehouse::scratch::server_url(),
+                &warehouse::scratch::try_server_url()?,
             )?
             .into_bytes(),
         },

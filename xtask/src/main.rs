@@ -12,6 +12,7 @@ mod args;
 mod codegen;
 mod fixtures;
 mod gate;
+mod pg;
 mod show;
 
 /// Generation allocates a few short strings per row; mimalloc halves what glibc's
@@ -127,6 +128,12 @@ enum Task {
     BenchAdvance(args::BenchAdvanceArgs),
     /// Time every `schema::queries` function (p50, p95) for sample tenants and all tenants.
     BenchQueries(args::BenchQueriesArgs),
+    /// The private PostgreSQL cluster (in `target/pg/`), which the commands and tests use
+    /// when no URL is given and nothing listens at 127.0.0.1:5432.
+    Pg {
+        #[command(subcommand)]
+        action: pg::PgAction,
+    },
     /// Generate one profile on one thread and print rows, seconds and peak memory (used by bench-sim).
     #[command(hide = true)]
     GenerateOnly {
@@ -140,11 +147,45 @@ const EXIT_CODES: &str = "Exit codes: 0 passed, 1 failed (rules violated; tables
 the ledger), 2 could not check (cannot connect, not a warehouse, keys missing mid-bulk-load, \
 a failed query).";
 
+impl Task {
+    /// For a task that needs a server: its `--database-url`, whether it only creates scratch
+    /// databases there (and so also reads `TEST_DATABASE_URL`), and the database it works on.
+    fn server(&self) -> Option<(Option<&str>, bool, &'static str)> {
+        const DEV: &str = "penguinmails_dev";
+        let flag = match self {
+            Task::Seed(args) if args.dry_run => return None,
+            Task::Seed(args) => &args.database_url,
+            Task::Audit(args) => &args.database_url,
+            Task::Report(args) => &args.database_url,
+            Task::Proptest(args) => &args.database_url,
+            Task::BenchAdvance(args) => &args.database_url,
+            Task::BenchQueries(args) => &args.database_url,
+            Task::Status { database_url, .. }
+            | Task::BenchSeed { database_url, .. }
+            | Task::BenchAudit { database_url, .. } => database_url,
+            Task::Codegen { .. } => return Some((None, true, "postgres")),
+            _ => return None,
+        };
+        Some((flag.as_deref(), false, DEV))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // `DATABASE_URL` (and `TEST_DATABASE_URL`) may come from a `.env` file: the libraries
     // read only the environment.
     dotenvy::dotenv().ok();
+    // No URL and no server at the default address: the private cluster, said once here.
+    if let Some((flag, scratch, database)) = cli.task.server() {
+        if let Err(err) = pg::announce_fallback(flag, scratch, database) {
+            eprintln!("error: {err:#}");
+            return if matches!(cli.task, Task::Audit(_) | Task::Status { .. }) {
+                exit::code(Err(None))
+            } else {
+                ExitCode::FAILURE
+            };
+        }
+    }
     // The checks exit 1 when they find the warehouse wrong and 2 when they cannot run
     // (`warehouse::exit`); every other task exits 1 on any error.
     let check = matches!(cli.task, Task::Audit(_) | Task::Status { .. });
@@ -237,5 +278,6 @@ fn run(task: Task) -> anyhow::Result<()> {
             rounds,
         } => bench::audit::run(database_url.as_deref(), rounds),
         Task::BenchAdvance(args) => bench::advance::run(&args.into()),
+        Task::Pg { action } => pg::run(&action),
     }
 }

@@ -182,7 +182,14 @@ fn each_connection_failure_gets_its_own_hint() {
         let mut url = server.clone();
         url.set_username(user).unwrap();
         url.set_path(&format!("/{db}"));
-        url.set_query((!query.is_empty()).then_some(query));
+        // Kept: the server's own parameters (a socket's `host`, as the private cluster's).
+        let query = [server.query().unwrap_or(""), query]
+            .iter()
+            .filter(|q| !q.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("&");
+        url.set_query((!query.is_empty()).then_some(&query));
         url.to_string()
     };
     let user = server.username().to_owned();
@@ -220,7 +227,12 @@ fn a_unix_socket_url_with_credentials_is_accepted() {
         db.url(),
         "SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS v",
     );
-    let url = format!("postgres://{user}:s3cretpw@/{}?host={socket}", db.name());
+    // The server's port too: the private cluster's socket is not named after 5432.
+    let port = query_text(db.url(), "SELECT current_setting('port') AS v");
+    let url = format!(
+        "postgres://{user}:s3cretpw@/{}?host={socket}&port={port}",
+        db.name()
+    );
     let run = xtask(&["status", "--database-url", &url]).success();
     assert!(run.stdout().contains("no seed recorded"), "{run}");
     assert!(

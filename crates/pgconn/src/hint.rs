@@ -1,6 +1,5 @@
 //! What to do about a connection PostgreSQL refused or nobody answered: one line, with a
-//! hint that follows the failure (the command that starts the local server only when no
-//! server answered).
+//! hint that follows the failure (how to start a server only when no server answered).
 
 /// libpq's message about a failed connection on one line (it spans several), followed by
 /// what to do about it in parentheses.
@@ -27,10 +26,7 @@ fn hint(message: &str) -> String {
     } else if message.contains("SSL") {
         "the server and the URL's sslmode disagree about SSL: try sslmode=prefer".to_owned()
     } else {
-        format!(
-            "is PostgreSQL running? locally: {}",
-            crate::secrets::START_HINT
-        )
+        format!("is PostgreSQL running? {}", crate::secrets::START_HINT)
     }
 }
 

@@ -18,14 +18,17 @@
 //!
 //! [`server_url`] picks the server: `TEST_DATABASE_URL`, else `DATABASE_URL`, both also
 //! read from a `.env` file (found by `dotenvy` in the working directory or a parent) with
-//! the `dotenv` feature (which `testdb` turns on), else [`DEFAULT_SERVER_URL`]. Only the server matters: the scratch database is created
-//! beside the URL's database, which is used (or, failing that, `postgres`) as the
-//! maintenance connection that creates and drops it.
+//! the `dotenv` feature (which `testdb` turns on),
+//! else [`DEFAULT_SERVER_URL`] if something listens at the default address (moved by
+//! [`PM_PG_DEFAULT_ADDR`](crate::cluster::DEFAULT_ADDR_VAR)), else the private cluster
+//! ([`crate::cluster`]), started if need be. Only the server matters: the scratch database
+//! is created beside the URL's database, which is used (or, failing that, `postgres`) as
+//! the maintenance connection that creates and drops it.
 //!
 //! # Failing, never skipping
 //!
-//! A test that cannot reach PostgreSQL **panics** with the (password-redacted) URL and the
-//! command that starts the local server ([`START_HINT`](crate::secrets::START_HINT)): a missing database is a broken
+//! A test that cannot reach PostgreSQL **panics** with the (password-redacted) URL and
+//! what to do ([`START_HINT`](crate::secrets::START_HINT)): a missing database is a broken
 //! environment, not a reason to report green. Tools that prefer an error use
 //! [`ScratchDb::create_on`] and [`ScratchDb::try_conn`].
 //!
@@ -40,7 +43,9 @@ use url::Url;
 
 use crate::secrets::redact;
 
-/// The server used when neither `TEST_DATABASE_URL` nor `DATABASE_URL` is set.
+/// The server used when neither `TEST_DATABASE_URL` nor `DATABASE_URL` is set and
+/// something listens at the default address (this URL's, unless
+/// [`PM_PG_DEFAULT_ADDR`](crate::cluster::DEFAULT_ADDR_VAR) moves it).
 pub const DEFAULT_SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// Longest identifier PostgreSQL keeps (`NAMEDATALEN - 1`).
@@ -49,14 +54,37 @@ const MAX_NAME_LEN: usize = 63;
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// The server URL for tests: `TEST_DATABASE_URL`, else `DATABASE_URL` (either may come
-/// from `.env`, with the `dotenv` feature), else [`DEFAULT_SERVER_URL`].
+/// from `.env`), else the default server or the private cluster ([`try_server_url`]).
+///
+/// # Panics
+/// When no URL is configured and the server at the default address refuses the user, or
+/// nothing listens there and the private cluster cannot start: the message says why and
+/// what to do.
 pub fn server_url() -> String {
+    try_server_url().unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// The server URL for tests and tools: `TEST_DATABASE_URL`, else `DATABASE_URL` (either
+/// may come from `.env`, with the `dotenv` feature), else [`DEFAULT_SERVER_URL`] at the default address if something
+/// listens there and lets role `postgres` in, else the private cluster's `postgres`
+/// database ([`cluster::resolve_default`](crate::cluster::resolve_default)). A server that
+/// listens at the default address but refuses is an error, never bypassed. The fallback
+/// is resolved once per process.
+pub fn try_server_url() -> Result<String, crate::cluster::Error> {
+    static FALLBACK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     #[cfg(feature = "dotenv")]
     dotenvy::dotenv().ok();
-    ["TEST_DATABASE_URL", "DATABASE_URL"]
+    if let Some(url) = ["TEST_DATABASE_URL", "DATABASE_URL"]
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned())
+    {
+        return Ok(url);
+    }
+    if let Some(url) = FALLBACK.get() {
+        return Ok(url.clone());
+    }
+    let url = crate::cluster::resolve_default(Some("postgres"), "postgres")?;
+    Ok(FALLBACK.get_or_init(|| url).clone())
 }
 
 /// Why a scratch database could not be created or reached.

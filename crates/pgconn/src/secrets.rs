@@ -4,9 +4,10 @@
 
 use url::Url;
 
-/// How to start the local PostgreSQL cluster, quoted by every connection failure.
+/// What to do when no server answers, quoted by every such connection failure: start it,
+/// or use the workspace's private cluster ([`crate::cluster`]).
 pub const START_HINT: &str =
-    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start";
+    "start it, or use a private one: `cargo xtask pg start`, then `DATABASE_URL=$(cargo xtask pg url)`";
 
 /// `url` with its password, if any, replaced by `***`; safe to print.
 pub fn redact(url: &str) -> String {

@@ -175,6 +175,14 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// No server configured and none usable at the default address (or the private cluster
+/// could not start): a connection problem, said as `pgconn` says it.
+impl From<pgconn::cluster::Error> for Error {
+    fn from(e: pgconn::cluster::Error) -> Self {
+        Error::Connect(e.to_string())
+    }
+}
+
 impl From<diesel::ConnectionError> for Error {
     fn from(e: diesel::ConnectionError) -> Self {
         Error::Connect(one_line(&e.to_string()))

@@ -8,7 +8,8 @@ use diesel::sql_types::{Bool, Text};
 use sim::ids::Table;
 use url::Url;
 
-/// The local development warehouse, used when nothing else is configured.
+/// The local development warehouse, used when nothing else is configured and something
+/// listens at the default address (this URL's, unless `PM_PG_DEFAULT_ADDR` moves it).
 pub const DEFAULT_URL: &str = "postgres://127.0.0.1:5432/penguinmails_dev";
 
 /// A PostgreSQL database, by URL.
@@ -24,16 +25,22 @@ struct Flag {
 }
 
 impl Target {
-    /// `url`, else the environment's `DATABASE_URL` (the command line loads `.env` into
-    /// it), else [`DEFAULT_URL`]. Rejects anything that is not a `postgres://` URL naming
-    /// a database.
+    /// `url`, else the environment's `DATABASE_URL` (the command line loads `.env` into it),
+    /// else
+    /// [`DEFAULT_URL`] if something listens at its address and lets the user in, else the
+    /// private cluster's `penguinmails_dev` (started if need be; `pgconn::cluster`). A
+    /// server that listens at the default address but refuses is an error, never bypassed.
+    /// Rejects anything that is not a `postgres://` URL naming a database.
     pub fn resolve(flag: Option<&str>) -> Result<Self> {
         let raw = match flag {
             Some(url) => url.to_owned(),
-            None => std::env::var("DATABASE_URL")
+            None => match std::env::var("DATABASE_URL")
                 .ok()
                 .filter(|v| !v.trim().is_empty())
-                .unwrap_or_else(|| DEFAULT_URL.to_owned()),
+            {
+                Some(url) => url,
+                None => pgconn::cluster::resolve_default(None, "penguinmails_dev")?,
+            },
         };
         Self::parse(&raw)
     }
