@@ -233,11 +233,7 @@ fn run(task: Task) -> anyhow::Result<()> {
         }
         Task::Export { out, world, jobs } => {
             let rows = export::run(&world.into(), &out, jobs)?;
-            println!(
-                "wrote {} rows to {}",
-                rows.total(),
-                out.display()
-            );
+            println!("wrote {} rows to {}", rows.total(), out.display());
             println!(
                 "load them into a migrated warehouse with psql:\n{}",
                 export::psql_script(&out)

@@ -22,8 +22,8 @@ use diesel::connection::SimpleConnection;
 use diesel::PgConnection;
 use sim::ids::Table;
 
-use warehouse::load::{catalog_keys, Key};
 use warehouse::load::{self, SeedOptions};
+use warehouse::load::{catalog_keys, Key};
 use warehouse::scratch::ScratchDb;
 use warehouse::target::Target;
 use warehouse::world::WorldSpec;

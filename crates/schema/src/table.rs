@@ -235,7 +235,11 @@ mod tests {
     fn activity_tables_are_the_children_in_load_order() {
         assert_eq!(Table::ALL[0], Table::Billing);
         for (i, table) in Table::ALL.into_iter().enumerate() {
-            assert_eq!(table.position(), i, "{table:?}: ALL is in declaration order");
+            assert_eq!(
+                table.position(),
+                i,
+                "{table:?}: ALL is in declaration order"
+            );
         }
         assert_eq!(Table::ACTIVITY, Table::ALL[1..]);
     }
