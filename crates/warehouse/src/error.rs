@@ -98,6 +98,11 @@ impl Error {
     /// variant is kept, so a caller matches the same way however deep it arose.
     pub(crate) fn during(self, step: impl std::fmt::Display) -> Self {
         let prefix = |m: String| format!("{step}: {m}");
+        // A generic step is replaced by the one named; a named one is prefixed.
+        let named = |inner: String, generic: &str| match inner == generic {
+            true => step.to_string(),
+            false => prefix(inner),
+        };
         match self {
             Error::Invalid(m) => Error::Invalid(prefix(m)),
             Error::Connect(m) => Error::Connect(prefix(m)),
@@ -117,16 +122,12 @@ impl Error {
             },
             Error::InterruptedBulkLoad(m) => Error::InterruptedBulkLoad(prefix(m)),
             Error::Violated(m) => Error::Violated(prefix(m)),
-            // A generic step is replaced by the one named; a named one is prefixed.
             Error::Database {
                 step: inner,
                 message,
                 source,
             } => Error::Database {
-                step: match inner.as_str() {
-                    STATEMENT => step.to_string(),
-                    _ => prefix(inner),
-                },
+                step: named(inner, STATEMENT),
                 message,
                 source,
             },
@@ -134,10 +135,7 @@ impl Error {
                 step: inner,
                 source,
             } => Error::Io {
-                step: match inner.as_str() {
-                    READ_WRITE => step.to_string(),
-                    _ => prefix(inner),
-                },
+                step: named(inner, READ_WRITE),
                 source,
             },
             Error::Profile(e) => Error::Other(prefix(e.to_string())),
