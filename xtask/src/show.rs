@@ -124,7 +124,7 @@ pub fn status(status: &Status) {
     }
     if status.is_verified() {
         println!(
-            "verified: every tenant's rows, ids and emails sent, table by table, match the seed ledger"
+            "verified: every tenant's rows, every column of them, table by table, match the seed ledger"
         );
     }
 }

@@ -8,6 +8,9 @@
 //!   analyzes them too);
 //! - (c) `seed`, into an empty database it creates and migrates itself (its bulk path).
 //!
+//! It also times `status --verify` of (c)'s warehouse, the check every run makes before
+//! it reports success: verify/seed is the cost of that check beside a seed.
+//!
 //! Each method is timed from a migrated (or absent, for the seed) database to a loaded one
 //! with every key: the ratios (b)/(c) and (a)/(c) say how the seeder compares with what
 //! PostgreSQL itself can ingest. The keys and indexes after (b) and (c) are compared with
@@ -54,6 +57,7 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
     let seed_secs = started.elapsed().as_secs_f64();
     let seed_peak = peak_rss_mib();
     let rows = report.total() as f64;
+    let verify_secs = verify(&seeded)?;
 
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
     let per_table = warehouse::export::run(&world, &dir, jobs)?;
@@ -108,7 +112,33 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
         "  restore/seed (b)/(c): {:.2}  (goal >= 1.0)",
         restore_secs / seed_secs
     );
+    println!(
+        "  status --verify of (c): {verify_secs:.2} s (median of {VERIFY_RUNS}); \
+         verify/seed: {:.3}  (goal < 0.1)",
+        verify_secs / seed_secs
+    );
     Ok(())
+}
+
+/// Runs of `status --verify` whose median [`verify`] reports.
+const VERIFY_RUNS: usize = 3;
+
+/// The median time of `status --verify` on the seeded warehouse, which must pass.
+fn verify(seeded: &Target) -> Result<f64> {
+    let mut secs = Vec::with_capacity(VERIFY_RUNS);
+    for _ in 0..VERIFY_RUNS {
+        let started = Instant::now();
+        let status = warehouse::status::read(Some(seeded.secret_url()), true)?;
+        secs.push(started.elapsed().as_secs_f64());
+        if !status.is_verified() {
+            bail!(
+                "the seeded warehouse does not verify: {:?}",
+                status.verified
+            );
+        }
+    }
+    secs.sort_by(f64::total_cmp);
+    Ok(secs[VERIFY_RUNS / 2])
 }
 
 /// The keys and indexes of `target`'s six tables.

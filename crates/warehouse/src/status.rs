@@ -51,18 +51,21 @@ pub fn read(database_url: Option<&str>, verify: bool) -> Result<Status> {
     target.ensure_warehouse(&mut conn)?;
     let runs = ledger::runs(&mut conn).map_err(db_step("reading the ledger"))?;
     let keys_missing = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
-    let rows = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
-    let verified = if verify {
-        let mismatch = ledger::compare(&mut conn).map_err(db_step("verifying the warehouse"))?;
-        Some(match mismatch.is_empty() {
+    // Verifying reads every row, and counts them on the way.
+    let (rows, verified) = if verify {
+        let ledger::Compared { mismatch, rows } =
+            ledger::compare(&mut conn).map_err(db_step("verifying the warehouse"))?;
+        let verified = match mismatch.is_empty() {
             true => Ok(()),
             false => Err(mismatch.tampered(format!(
                 "the six tables differ from the seed ledger: {mismatch}; \
                  `cargo xtask seed --reset` empties them and seeds anew"
             ))),
-        })
+        };
+        (rows, Some(verified))
     } else {
-        None
+        let rows = ledger::table_counts(&mut conn).map_err(db_step("counting rows"))?;
+        (rows, None)
     };
     Ok(Status {
         warehouse: target.to_string(),

@@ -110,6 +110,61 @@ impl Checksum {
     }
 }
 
+/// Every table's row count and folded row hashes, all tenants together, in [`Table::ALL`]
+/// order: what a warehouse holds in sum, or what a ledger recorded.
+pub type Totals = [(i64, i64); 6];
+
+/// The [`Totals`] of what the ledger recorded for these tenants; `None` when one of them
+/// has no hashes (an older xtask's ledger), which only [`warehouse`]'s numbers can check.
+pub fn totals_of(recorded: &BTreeMap<u32, Checksum>) -> Option<Totals> {
+    let mut totals = [(0, 0); 6];
+    for c in recorded.values() {
+        for (i, (rows, hashes)) in totals.iter_mut().enumerate() {
+            *rows += c.rows[i];
+            *hashes ^= c.hashes?[i];
+        }
+    }
+    Some(totals)
+}
+
+/// The [`Totals`] of the six tables, of every row or only of the rows whose period is one
+/// of `periods`: one ungrouped aggregate per table, which costs a third less than
+/// [`warehouse`]'s grouped ones (on staging's `lead_analytics`, finding each row's period
+/// in a hash table costs as much as reading the row). When they equal the ledger's, the
+/// tables hold what it records: a difference in one tenant that another cancels would
+/// take two edits whose 64-bit hashes collide. Only when they differ does [`warehouse`]
+/// have to say where.
+pub fn totals(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<Totals> {
+    #[derive(QueryableByName)]
+    struct Total {
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
+        #[diesel(sql_type = BigInt)]
+        hashes: i64,
+    }
+    diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+    let mut totals = [(0, 0); 6];
+    for (i, t) in Table::ALL.into_iter().enumerate() {
+        let scope = match (periods, t) {
+            (None, _) => "",
+            (Some(_), Table::Billing) => " WHERE id = ANY($1)",
+            (Some(_), _) => " WHERE billing_id = ANY($1)",
+        };
+        let sql = format!(
+            "SELECT count(*) AS rows, {ROW_HASHES} AS hashes FROM {} t{scope}",
+            t.name()
+        );
+        let query = diesel::sql_query(sql).into_boxed();
+        let query = match periods {
+            Some(periods) => query.bind::<Array<BigInt>, _>(periods),
+            None => query,
+        };
+        let total = query.get_result::<Total>(conn)?;
+        totals[i] = (total.rows, total.hashes);
+    }
+    Ok(totals)
+}
+
 /// One period's rows of one table (of one tenant, when they are split).
 #[derive(QueryableByName)]
 struct Group {
@@ -141,25 +196,33 @@ pub fn warehouse(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Checksum>
     sums(conn, None)
 }
 
-/// The checksums of the rows in the periods each tenant of the ledger had open on its
-/// `open_since` day (those that ended after its midnight), per tenant, as [`warehouse`]
-/// counts them: what [`ledger_open`] records, and what an advance may overwrite. They
+/// The checksums of the rows in the periods `open` ([`open_periods`]), per tenant, as
+/// [`warehouse`] counts them: what [`ledger_open`] records, and what an advance may overwrite. They
 /// are read through the `billing_id` indexes, so they cost what the open month holds
 /// (about a tenth of a warehouse a year old), not the whole.
-pub fn warehouse_open(conn: &mut PgConnection) -> QueryResult<BTreeMap<u32, Checksum>> {
+pub fn warehouse_open(
+    conn: &mut PgConnection,
+    open: &[i64],
+) -> QueryResult<BTreeMap<u32, Checksum>> {
+    sums(conn, Some(open))
+}
+
+/// The ids of the periods each tenant of the ledger had open on its `open_since` day
+/// (those that ended after its midnight): the scope of [`warehouse_open`] and of
+/// [`totals`] before an advance. Listed first, so that the planner knows how few they are.
+pub fn open_periods(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Periods {
         #[diesel(sql_type = Array<BigInt>)]
         ids: Vec<i64>,
     }
-    // Listed first, so that the planner knows how few they are.
     let open = diesel::sql_query(format!(
         "SELECT coalesce(array_agg(b.id), '{{}}') AS ids FROM billing_analytics b \
          JOIN pm_seed.tenants t ON t.tenant_no = (b.id / {IDS_PER_TENANT})::int4 \
          WHERE b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC'"
     ))
     .get_result::<Periods>(conn)?;
-    sums(conn, Some(&open.ids))
+    Ok(open.ids)
 }
 
 /// The checksum of tenant `no`'s rows in the periods it had open on its `open_since`
