@@ -1,6 +1,6 @@
 //! The property gate's in-memory half with a fixed seed, as a test of `sim` alone: the
 //! built-in profiles, the fixtures' profile and a README-sized run of stratified random
-//! profiles obey every rule and exercise every path of `sim::arbitrary::coverage` (the
+//! profiles obey every rule and every law of `sim::arbitrary::properties` and exercise every path of `sim::arbitrary::coverage` (the
 //! random cases alone), and the calibrated built-in worlds land inside the benchmarks. `cargo xtask proptest` checks the same worlds and more (a
 //! fresh seed each run, PostgreSQL, coverage); this test is what mutation testing judges
 //! a mutant of the simulator by, because it builds nothing but `sim` (README,
@@ -9,6 +9,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use sim::arbitrary::coverage::Coverage;
+use sim::arbitrary::properties;
 use sim::arbitrary::Stratum;
 use sim::rules::evaluate;
 use sim::{Profile, Shard, Simulator};
@@ -16,10 +17,14 @@ use sim::{Profile, Shard, Simulator};
 /// Random cases, as the README's CI run has them.
 const CASES: u32 = 24;
 
-fn violations(rows: &sim::Rows) -> Result<(), String> {
-    match evaluate(rows).first() {
+/// The first rule or law of the simulator (`sim::arbitrary::properties`) `rows` break.
+fn violations(sim: &Simulator, rows: &sim::Rows) -> Result<(), String> {
+    if let Some(v) = evaluate(rows).first() {
+        return Err(format!("{} at {}", v.rule.code(), v.key));
+    }
+    match properties::broken(sim, rows).first() {
         None => Ok(()),
-        Some(v) => Err(format!("{} at {}", v.rule.code(), v.key)),
+        Some(law) => Err(law.clone()),
     }
 }
 
@@ -35,8 +40,9 @@ fn built_in_profiles_obey_every_rule_and_land_inside_the_benchmarks() {
         .map(|(name, profile)| (name, profile, 1, true))
         .chain([("fixtures", fixtures, 10, false)]);
     for (name, profile, seed, calibrated) in worlds {
-        let rows = Simulator::new(profile, seed).rows(Shard::ALL);
-        violations(&rows).unwrap_or_else(|v| panic!("{name}, seed {seed}: {v}"));
+        let sim = Simulator::new(profile, seed);
+        let rows = sim.rows(Shard::ALL);
+        violations(&sim, &rows).unwrap_or_else(|v| panic!("{name}, seed {seed}: {v}"));
         if calibrated {
             let outside = sim::realism::outside(&rows);
             assert!(outside.is_empty(), "{name}, seed {seed}: {outside:?}");
@@ -59,7 +65,7 @@ fn stratified_random_profiles_obey_every_rule_and_exercise_every_path() {
             .run(&(stratum.profile(), any::<u64>()), |(profile, seed)| {
                 let sim = Simulator::new(profile, seed);
                 let rows = sim.rows(Shard::ALL);
-                violations(&rows).map_err(TestCaseError::fail)?;
+                violations(&sim, &rows).map_err(TestCaseError::fail)?;
                 exercised.lock().unwrap().add(&Coverage::of(&sim, &rows));
                 Ok(())
             })

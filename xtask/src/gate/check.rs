@@ -1,4 +1,5 @@
-//! One case of the gate: every rule in memory, then, if asked, the real seeder into a
+//! One case of the gate: every rule and every law of `sim::arbitrary::properties` in
+//! memory, then, if asked, the real seeder into a
 //! scratch database and the SQL audit.
 
 use std::process::Command;
@@ -51,6 +52,9 @@ pub(super) fn check(
             first.key,
             first.rule.statement()
         )));
+    }
+    if let Some(law) = sim::arbitrary::properties::broken(&sim, &rows).first() {
+        return Ok(Err(anyhow!("the simulator broke its own law: {law}")));
     }
     if depth.calibrated {
         if let Some((benchmark, value)) = sim::realism::outside(&rows).first() {

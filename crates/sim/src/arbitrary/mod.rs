@@ -33,6 +33,7 @@
 pub mod coverage;
 mod edges;
 mod plausible;
+pub mod properties;
 mod realistic;
 mod sections;
 

@@ -1,0 +1,265 @@
+//! What the simulator promises beyond the warehouse rules, checked on a world it made.
+//!
+//! The rules (`sim::rules`) say what any warehouse must obey; a simulator can obey them
+//! all and still draw the wrong thing: a wrong exponent on a decay, an unsubscribe that
+//! never happens, a lead marked completed halfway through its sequence. These are the
+//! simulator's own laws, which the property gate checks on every case beside the rules:
+//!
+//! - **Completed leads finished their sequence.** A lead whose status is `completed`
+//!   received, over all its rows, one email per step position of its campaign (no more,
+//!   when the calendar's start cut off its first emails: its first row is in the
+//!   calendar's first month).
+//! - **Outcomes follow the profile's rates.** Per step position, over the whole world,
+//!   each outcome is a binomial draw at the profile's rate (`Rates`): bounces of the mail
+//!   sent, opens, replies, unsubscribes and complaints of the mail not bounced, clicks of
+//!   the opens. A count further than six standard deviations (plus three, for small
+//!   samples) from its mean fails; a correct simulator does so with a chance below one in
+//!   a hundred million per count, whatever the seed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use schema::keys::step_position;
+use schema::models::{Counters, LeadStatus};
+
+use crate::calendar::Calendar;
+use crate::profile::Rates;
+use crate::rows::Rows;
+use crate::{Shard, Simulator};
+
+/// Every law `rows` (made by `sim` for the whole world) breaks, one line each.
+pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
+    let mut broken = unfinished_completed_leads(sim, rows);
+    broken.extend(rates_off(&sim.profile().rates, rows));
+    broken
+}
+
+/// Leads whose status is `completed` though they did not receive every step.
+fn unfinished_completed_leads(sim: &Simulator, rows: &Rows) -> Vec<String> {
+    let mut steps: BTreeMap<String, usize> = BTreeMap::new();
+    for no in sim.tenants(Shard::ALL) {
+        let activity = sim.tenant(no);
+        for campaign in activity
+            .tenant()
+            .companies
+            .iter()
+            .flat_map(|c| &c.campaigns)
+        {
+            steps.insert(campaign.id.clone(), campaign.steps.len());
+        }
+    }
+    // The calendar's first month: its leads may have been enrolled before it began, and
+    // their first emails are not in the world.
+    let first_month = sim
+        .calendar()
+        .periods()
+        .first()
+        .map(|p| Calendar::midnight(p.start));
+    let cut: BTreeSet<i64> = rows
+        .billing
+        .iter()
+        .filter(|b| Some(b.new.period_start) == first_month)
+        .map(|b| b.id)
+        .collect();
+    #[derive(Default)]
+    struct Lead<'a> {
+        campaign: &'a str,
+        sent: i64,
+        completed: bool,
+        cut: bool,
+    }
+    let mut leads: BTreeMap<&str, Lead> = BTreeMap::new();
+    for row in &rows.leads {
+        let lead = leads.entry(row.new.lead_id.as_str()).or_default();
+        lead.campaign = row.new.campaign_id.as_str();
+        lead.sent += i64::from(row.new.counters.sent);
+        lead.completed |= row.new.status == LeadStatus::Completed;
+        lead.cut |= cut.contains(&row.new.billing_id);
+    }
+    leads
+        .into_iter()
+        .filter_map(|(id, lead)| {
+            let due = steps.get(lead.campaign).copied().unwrap_or(0) as i64;
+            let short = if lead.cut {
+                lead.sent > due
+            } else {
+                lead.sent != due
+            };
+            (lead.completed && short).then(|| {
+                format!(
+                    "lead {id} is completed after {} of its campaign's {due} steps",
+                    lead.sent
+                )
+            })
+        })
+        .collect()
+}
+
+/// The probability of each outcome at step position `k` (0-based), as the funnel draws it:
+/// `[bounce, open, click of an open, reply, unsubscribe, complaint]`. Reply, unsubscribe
+/// and complaint share one draw, in that order, so each gets what is left of 1.
+fn probabilities(rates: &Rates, k: i32) -> [f64; 6] {
+    let bounce = match k {
+        0 => rates.bounce_first_step,
+        _ => rates.bounce_later_steps,
+    };
+    let reply = (rates.reply_first_step * rates.reply_step_decay.powi(k)).min(1.0);
+    let unsubscribe = (reply + rates.unsubscribe).min(1.0);
+    let complaint = (unsubscribe + rates.spam_complaint).min(1.0);
+    [
+        bounce,
+        rates.open * rates.open_step_decay.powi(k),
+        rates.click_of_open,
+        reply,
+        unsubscribe - reply,
+        complaint - unsubscribe,
+    ]
+}
+
+/// Outcome counts per step position that stray from the profile's rates.
+fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
+    let mut by_position: BTreeMap<u32, Counters> = BTreeMap::new();
+    for step in &rows.steps {
+        let Some(position) = step_position(&step.new.step_id) else {
+            continue;
+        };
+        let sum = by_position.entry(position).or_default();
+        let c = &step.new.counters;
+        sum.sent += c.sent;
+        sum.bounced += c.bounced;
+        sum.opened_tracked += c.opened_tracked;
+        sum.clicked_tracked += c.clicked_tracked;
+        sum.replied += c.replied;
+        sum.unsubscribed += c.unsubscribed;
+        sum.spam_complaints += c.spam_complaints;
+    }
+    let mut off = Vec::new();
+    for (position, c) in by_position {
+        let [bounce, open, click, reply, unsubscribe, complaint] =
+            probabilities(rates, position as i32 - 1);
+        let kept = c.sent - c.bounced;
+        let checks = [
+            ("bounces", c.bounced, c.sent, bounce),
+            ("opens", c.opened_tracked, kept, open),
+            ("clicks", c.clicked_tracked, c.opened_tracked, click),
+            ("replies", c.replied, kept, reply),
+            ("unsubscribes", c.unsubscribed, kept, unsubscribe),
+            ("complaints", c.spam_complaints, kept, complaint),
+        ];
+        for (what, hits, trials, p) in checks {
+            if !binomial_fits(hits, trials, p) {
+                off.push(format!(
+                    "step {position}: {hits} {what} of {trials}, where the rate {p:.6} expects {:.1}",
+                    f64::from(trials) * p
+                ));
+            }
+        }
+    }
+    off
+}
+
+/// Whether `hits` successes in `trials` draws fit a binomial at `p`: exactly for `p` of 0
+/// or 1, else within six standard deviations plus three.
+fn binomial_fits(hits: i32, trials: i32, p: f64) -> bool {
+    let (hits, trials) = (f64::from(hits), f64::from(trials));
+    if !(0.0..=trials).contains(&hits) {
+        return false;
+    }
+    let mean = trials * p;
+    if p <= 0.0 || p >= 1.0 {
+        return hits == mean;
+    }
+    (hits - mean).abs() <= 6.0 * (mean * (1.0 - p)).sqrt() + 3.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev_world() -> (Simulator, Rows) {
+        let (_, profile) = crate::arbitrary::built_in().remove(0);
+        let sim = Simulator::new(profile, 1);
+        let rows = sim.rows(Shard::ALL);
+        (sim, rows)
+    }
+
+    #[test]
+    fn a_simulated_world_keeps_every_law() {
+        let (sim, rows) = dev_world();
+        assert_eq!(broken(&sim, &rows), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_lead_completed_halfway_through_its_sequence_is_caught() {
+        let (sim, mut rows) = dev_world();
+        // A lead still in its sequence in every row, none of them in the calendar's
+        // first month.
+        let first = Calendar::midnight(sim.calendar().periods()[0].start);
+        let cut: BTreeSet<i64> = rows
+            .billing
+            .iter()
+            .filter(|b| b.new.period_start == first)
+            .map(|b| b.id)
+            .collect();
+        let settled: BTreeSet<String> = rows
+            .leads
+            .iter()
+            .filter(|l| l.new.status != LeadStatus::Active || cut.contains(&l.new.billing_id))
+            .map(|l| l.new.lead_id.clone())
+            .collect();
+        let lead = rows
+            .leads
+            .iter_mut()
+            .find(|l| !settled.contains(&l.new.lead_id))
+            .expect("a lead in its sequence");
+        lead.new.status = LeadStatus::Completed;
+        let id = lead.new.lead_id.clone();
+        let broken = broken(&sim, &rows);
+        assert!(broken.iter().any(|b| b.contains(&id)), "{broken:?}");
+    }
+
+    #[test]
+    fn unsubscribes_at_twice_the_rate_are_caught() {
+        let (sim, mut rows) = dev_world();
+        for step in rows
+            .steps
+            .iter_mut()
+            .filter(|s| step_position(&s.new.step_id) == Some(2))
+        {
+            step.new.counters.unsubscribed *= 2;
+        }
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with("step 2:") && b.contains("unsubscribes")),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn a_binomial_count_fits_near_its_mean_and_not_far_from_it() {
+        assert!(binomial_fits(50, 1000, 0.05));
+        assert!(binomial_fits(0, 10, 0.01));
+        assert!(!binomial_fits(100, 1000, 0.05));
+        assert!(!binomial_fits(0, 1000, 0.05));
+        assert!(binomial_fits(0, 1000, 0.0));
+        assert!(!binomial_fits(1, 1000, 0.0));
+        assert!(binomial_fits(1000, 1000, 1.0));
+        assert!(!binomial_fits(999, 1000, 1.0));
+    }
+
+    #[test]
+    fn reply_unsubscribe_and_complaint_share_one_draw() {
+        let rates = Rates {
+            reply_first_step: 0.7,
+            reply_step_decay: 1.0,
+            unsubscribe: 0.2,
+            spam_complaint: 0.3,
+            ..Rates::default()
+        };
+        let [.., reply, unsubscribe, complaint] = probabilities(&rates, 0);
+        assert!((reply - 0.7).abs() < 1e-12);
+        assert!((unsubscribe - 0.2).abs() < 1e-12);
+        assert!((complaint - 0.1).abs() < 1e-12);
+    }
+}
