@@ -14,7 +14,8 @@
 //!   sent, opens, replies, unsubscribes and complaints of the mail not bounced, clicks of
 //!   the opens. A count further than six standard deviations (plus three, for small
 //!   samples) from its mean fails; a correct simulator does so with a chance below one in
-//!   a hundred million per count, whatever the seed.
+//!   a hundred million per count, whatever the seed. Warmup mail likewise, over all its
+//!   rows: bounces of the mail sent, opens and replies of the mail delivered.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,7 +23,7 @@ use schema::keys::step_position;
 use schema::models::{Counters, LeadStatus};
 
 use crate::calendar::Calendar;
-use crate::profile::Rates;
+use crate::profile::{Rates, Warmup};
 use crate::rows::Rows;
 use crate::{Shard, Simulator};
 
@@ -30,6 +31,7 @@ use crate::{Shard, Simulator};
 pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
     let mut broken = unfinished_completed_leads(sim, rows);
     broken.extend(rates_off(&sim.profile().rates, rows));
+    broken.extend(warmup_rates_off(&sim.profile().warmup, rows));
     broken
 }
 
@@ -157,6 +159,34 @@ fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
     off
 }
 
+/// Warmup outcome counts, over every warmup row, that stray from the profile's rates:
+/// bounces of the warmup mail sent, opens and replies of the mail delivered.
+fn warmup_rates_off(warmup: &Warmup, rows: &Rows) -> Vec<String> {
+    let mut c = Counters::default();
+    for row in &rows.warmups {
+        let w = &row.new.counters;
+        c.sent += w.sent;
+        c.bounced += w.bounced;
+        c.delivered += w.delivered;
+        c.opened_tracked += w.opened_tracked;
+        c.replied += w.replied;
+    }
+    [
+        ("bounces", c.bounced, c.sent, warmup.bounce),
+        ("opens", c.opened_tracked, c.delivered, warmup.open),
+        ("replies", c.replied, c.delivered, warmup.reply),
+    ]
+    .into_iter()
+    .filter(|&(_, hits, trials, p)| !binomial_fits(hits, trials, p))
+    .map(|(what, hits, trials, p)| {
+        format!(
+            "warmup: {hits} {what} of {trials}, where the rate {p:.6} expects {:.1}",
+            f64::from(trials) * p
+        )
+    })
+    .collect()
+}
+
 /// Whether `hits` successes in `trials` draws fit a binomial at `p`: exactly for `p` of 0
 /// or 1, else within six standard deviations plus three.
 fn binomial_fits(hits: i32, trials: i32, p: f64) -> bool {
@@ -215,6 +245,21 @@ mod tests {
         let id = lead.new.lead_id.clone();
         let broken = broken(&sim, &rows);
         assert!(broken.iter().any(|b| b.contains(&id)), "{broken:?}");
+    }
+
+    #[test]
+    fn warmup_replies_at_half_the_rate_are_caught() {
+        let (sim, mut rows) = dev_world();
+        for warmup in &mut rows.warmups {
+            warmup.new.counters.replied /= 2;
+        }
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with("warmup:") && b.contains("replies")),
+            "{broken:?}"
+        );
     }
 
     #[test]
