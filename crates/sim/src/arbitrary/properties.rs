@@ -12,8 +12,9 @@
 //! - **Outcomes follow the profile's rates.** Per step position, over the whole world,
 //!   each outcome is a binomial draw at the profile's rate (`Rates`): bounces of the mail
 //!   sent, opens, replies, unsubscribes and complaints of the mail not bounced, clicks of
-//!   the opens. A count further than six standard deviations (plus three, for small
-//!   samples) from its mean fails; a correct simulator does so with a chance below one in
+//!   the opens; and the same over all positions together, where rare outcomes such as
+//!   complaints are many enough to show a wrong rate. A count further than six standard
+//!   deviations (plus three, for small samples) from its mean fails; a correct simulator does so with a chance below one in
 //!   a hundred million per count, whatever the seed. Warmup mail likewise, over all its
 //!   rows: bounces of the mail sent, opens and replies of the mail delivered.
 
@@ -117,7 +118,9 @@ fn probabilities(rates: &Rates, k: i32) -> [f64; 6] {
     ]
 }
 
-/// Outcome counts per step position that stray from the profile's rates.
+/// Outcome counts per step position, and over all positions together (rare outcomes,
+/// such as complaints, are too few at one position to show a wrong rate), that stray
+/// from the profile's rates.
 fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
     let mut by_position: BTreeMap<u32, Counters> = BTreeMap::new();
     for step in &rows.steps {
@@ -134,26 +137,38 @@ fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
         sum.unsubscribed += c.unsubscribed;
         sum.spam_complaints += c.spam_complaints;
     }
+    const OUTCOMES: [&str; 6] = [
+        "bounces",
+        "opens",
+        "clicks",
+        "replies",
+        "unsubscribes",
+        "complaints",
+    ];
     let mut off = Vec::new();
+    let mut pooled = [Tally::default(); 6];
     for (position, c) in by_position {
-        let [bounce, open, click, reply, unsubscribe, complaint] =
-            probabilities(rates, position as i32 - 1);
+        let p = probabilities(rates, position as i32 - 1);
         let kept = c.sent - c.bounced;
-        let checks = [
-            ("bounces", c.bounced, c.sent, bounce),
-            ("opens", c.opened_tracked, kept, open),
-            ("clicks", c.clicked_tracked, c.opened_tracked, click),
-            ("replies", c.replied, kept, reply),
-            ("unsubscribes", c.unsubscribed, kept, unsubscribe),
-            ("complaints", c.spam_complaints, kept, complaint),
+        let draws = [
+            (c.bounced, c.sent),
+            (c.opened_tracked, kept),
+            (c.clicked_tracked, c.opened_tracked),
+            (c.replied, kept),
+            (c.unsubscribed, kept),
+            (c.spam_complaints, kept),
         ];
-        for (what, hits, trials, p) in checks {
-            if !binomial_fits(hits, trials, p) {
-                off.push(format!(
-                    "step {position}: {hits} {what} of {trials}, where the rate {p:.6} expects {:.1}",
-                    f64::from(trials) * p
-                ));
+        for (i, (hits, trials)) in draws.into_iter().enumerate() {
+            let tally = Tally::binomial(hits, trials, p[i]);
+            if !tally.fits() {
+                off.push(format!("step {position}: {}", tally.describe(OUTCOMES[i])));
             }
+            pooled[i].add(&tally);
+        }
+    }
+    for (tally, what) in pooled.iter().zip(OUTCOMES) {
+        if !tally.fits() {
+            off.push(format!("all steps: {}", tally.describe(what)));
         }
     }
     off
@@ -177,28 +192,59 @@ fn warmup_rates_off(warmup: &Warmup, rows: &Rows) -> Vec<String> {
         ("replies", c.replied, c.delivered, warmup.reply),
     ]
     .into_iter()
-    .filter(|&(_, hits, trials, p)| !binomial_fits(hits, trials, p))
-    .map(|(what, hits, trials, p)| {
-        format!(
-            "warmup: {hits} {what} of {trials}, where the rate {p:.6} expects {:.1}",
-            f64::from(trials) * p
-        )
-    })
+    .map(|(what, hits, trials, p)| (what, Tally::binomial(hits, trials, p)))
+    .filter(|(_, tally)| !tally.fits())
+    .map(|(what, tally)| format!("warmup: {}", tally.describe(what)))
     .collect()
 }
 
-/// Whether `hits` successes in `trials` draws fit a binomial at `p`: exactly for `p` of 0
-/// or 1, else within six standard deviations plus three.
-fn binomial_fits(hits: i32, trials: i32, p: f64) -> bool {
-    let (hits, trials) = (f64::from(hits), f64::from(trials));
-    if !(0.0..=trials).contains(&hits) {
-        return false;
+/// Counted outcomes beside what independent draws at known rates give: a sum of binomial
+/// draws, with its mean and variance.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    hits: f64,
+    trials: f64,
+    mean: f64,
+    variance: f64,
+}
+
+impl Tally {
+    /// `hits` successes in `trials` draws at `p`.
+    fn binomial(hits: i32, trials: i32, p: f64) -> Self {
+        let trials = f64::from(trials);
+        Self {
+            hits: f64::from(hits),
+            trials,
+            mean: trials * p,
+            variance: trials * p * (1.0 - p),
+        }
     }
-    let mean = trials * p;
-    if p <= 0.0 || p >= 1.0 {
-        return hits == mean;
+
+    fn add(&mut self, other: &Tally) {
+        self.hits += other.hits;
+        self.trials += other.trials;
+        self.mean += other.mean;
+        self.variance += other.variance;
     }
-    (hits - mean).abs() <= 6.0 * (mean * (1.0 - p)).sqrt() + 3.0
+
+    /// Whether the count fits: exactly where every draw was certain (rates of 0 or 1),
+    /// else within six standard deviations plus three.
+    fn fits(&self) -> bool {
+        if !(0.0..=self.trials).contains(&self.hits) {
+            return false;
+        }
+        if self.variance <= 0.0 {
+            return (self.hits - self.mean).abs() < 0.5;
+        }
+        (self.hits - self.mean).abs() <= 6.0 * self.variance.sqrt() + 3.0
+    }
+
+    fn describe(&self, what: &str) -> String {
+        format!(
+            "{} {what} of {}, where the profile's rates expect {:.1}",
+            self.hits, self.trials, self.mean
+        )
+    }
 }
 
 #[cfg(test)]
@@ -283,14 +329,31 @@ mod tests {
 
     #[test]
     fn a_binomial_count_fits_near_its_mean_and_not_far_from_it() {
-        assert!(binomial_fits(50, 1000, 0.05));
-        assert!(binomial_fits(0, 10, 0.01));
-        assert!(!binomial_fits(100, 1000, 0.05));
-        assert!(!binomial_fits(0, 1000, 0.05));
-        assert!(binomial_fits(0, 1000, 0.0));
-        assert!(!binomial_fits(1, 1000, 0.0));
-        assert!(binomial_fits(1000, 1000, 1.0));
-        assert!(!binomial_fits(999, 1000, 1.0));
+        let fits = |hits, trials, p| Tally::binomial(hits, trials, p).fits();
+        assert!(fits(50, 1000, 0.05));
+        assert!(fits(0, 10, 0.01));
+        assert!(!fits(100, 1000, 0.05));
+        assert!(!fits(0, 1000, 0.05));
+        assert!(fits(0, 1000, 0.0));
+        assert!(!fits(1, 1000, 0.0));
+        assert!(fits(1000, 1000, 1.0));
+        assert!(!fits(999, 1000, 1.0));
+        assert!(!fits(11, 10, 0.5));
+    }
+
+    #[test]
+    fn rare_outcomes_that_never_happen_are_caught_over_all_steps() {
+        let (sim, mut rows) = dev_world();
+        for step in &mut rows.steps {
+            step.new.counters.spam_complaints = 0;
+        }
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with("all steps:") && b.contains("complaints")),
+            "{broken:?}"
+        );
     }
 
     #[test]
