@@ -17,15 +17,21 @@
 //!   deviations (plus three, for small samples) from its mean fails; a correct simulator does so with a chance below one in
 //!   a hundred million per count, whatever the seed. Warmup mail likewise, over all its
 //!   rows: bounces of the mail sent, opens and replies of the mail delivered.
+//! - **Warmup follows its ramp.** A warmup row sends, on each day warmup ran, the ramp's
+//!   volume (`start_volume` rising evenly to `peak_volume` over the mailbox's ramp days,
+//!   then `maintenance_volume`), and its progress is the share of the ramp done by the
+//!   month's end. A mailbox is paused only in a month it began warmed, and the paused
+//!   share of those months is a binomial draw at `monthly_pause`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use schema::keys::step_position;
-use schema::models::{Counters, LeadStatus};
+use schema::models::{Counters, LeadStatus, WarmupStatus};
 
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Day, Period};
 use crate::profile::{Rates, Warmup};
 use crate::rows::Rows;
+use crate::world::Mailbox;
 use crate::{Shard, Simulator};
 
 /// Every law `rows` (made by `sim` for the whole world) breaks, one line each.
@@ -33,7 +39,94 @@ pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
     let mut broken = unfinished_completed_leads(sim, rows);
     broken.extend(rates_off(&sim.profile().rates, rows));
     broken.extend(warmup_rates_off(&sim.profile().warmup, rows));
+    broken.extend(warmup_off(sim, rows));
     broken
+}
+
+/// The calendar period of each billing row, by its id.
+fn periods_by_billing_id<'a>(sim: &'a Simulator, rows: &Rows) -> BTreeMap<i64, &'a Period> {
+    let periods = sim.calendar().periods();
+    rows.billing
+        .iter()
+        .filter_map(|b| {
+            let period = periods
+                .iter()
+                .find(|p| Calendar::midnight(p.start) == b.new.period_start)?;
+            Some((b.id, period))
+        })
+        .collect()
+}
+
+/// Warmup mail that does not follow the profile's ramp and pauses: per warmup row, the
+/// mail sent is the ramp's volume on each day warmup ran (`start_volume` rising evenly
+/// to `peak_volume` over the mailbox's ramp days, then `maintenance_volume`) and its
+/// progress the share of the ramp done by the month's end; a mailbox is paused only in a
+/// month it began warmed, and as many such months are paused as `monthly_pause` draws.
+fn warmup_off(sim: &Simulator, rows: &Rows) -> Vec<String> {
+    let w = &sim.profile().warmup;
+    let mut mailboxes: BTreeMap<(String, String), Mailbox> = BTreeMap::new();
+    for no in sim.tenants(Shard::ALL) {
+        for company in &sim.tenant(no).tenant().companies {
+            for mailbox in &company.mailboxes {
+                mailboxes.insert((company.id.clone(), mailbox.id.clone()), mailbox.clone());
+            }
+        }
+    }
+    let periods = periods_by_billing_id(sim, rows);
+    let volume = |mailbox: &Mailbox, age: Day| -> i64 {
+        let ramp = mailbox.ramp_days as Day;
+        match age < ramp {
+            true => {
+                i64::from(w.start_volume)
+                    + i64::from(w.peak_volume - w.start_volume) * i64::from(age) / i64::from(ramp)
+            }
+            false => i64::from(w.maintenance_volume),
+        }
+    };
+    let mut off = Vec::new();
+    for row in &rows.warmups {
+        let r = &row.new;
+        let key = (r.company_id.clone(), r.mailbox_id.clone());
+        let (Some(mailbox), Some(period)) = (mailboxes.get(&key), periods.get(&r.billing_id))
+        else {
+            off.push(format!("warmup row {} has no mailbox or period", row.id));
+            continue;
+        };
+        let from = period.start_day.max(mailbox.warmup_start);
+        let sent: i64 = (from..period.active_end_day)
+            .map(|day| volume(mailbox, day - mailbox.warmup_start))
+            .sum();
+        let age = (period.active_end_day - mailbox.warmup_start).max(0);
+        let progress = (age * 100 / mailbox.ramp_days as Day).min(100);
+        if i64::from(r.counters.sent) != sent || r.progress_percentage != progress {
+            off.push(format!(
+                "warmup of {} in {}: {} sent at progress {}, where its ramp gives {sent} at {progress}",
+                r.mailbox_id, period.start, r.counters.sent, r.progress_percentage
+            ));
+        }
+    }
+    let mut paused = Tally::default();
+    for row in &rows.mailboxes {
+        let r = &row.new;
+        let key = (r.company_id.clone(), r.mailbox_id.clone());
+        let (Some(mailbox), Some(period)) = (mailboxes.get(&key), periods.get(&r.billing_id))
+        else {
+            continue;
+        };
+        let is_paused = r.warmup_status == WarmupStatus::Paused;
+        if period.start_day >= mailbox.ready_day() {
+            paused.add(&Tally::binomial(i32::from(is_paused), 1, w.monthly_pause));
+        } else if is_paused {
+            off.push(format!(
+                "mailbox {} is paused in {}, a month it began still warming",
+                r.mailbox_id, period.start
+            ));
+        }
+    }
+    if !paused.fits() {
+        off.push(format!("warmup: {}", paused.describe("pauses")));
+    }
+    off
 }
 
 /// Leads whose status is `completed` though they did not receive every step.
@@ -304,6 +397,41 @@ mod tests {
             broken
                 .iter()
                 .any(|b| b.starts_with("warmup:") && b.contains("replies")),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn warmup_mail_off_its_ramp_is_caught() {
+        let (sim, mut rows) = dev_world();
+        let warmup = &mut rows.warmups[0].new;
+        warmup.counters.sent += 1;
+        let mailbox = warmup.mailbox_id.clone();
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with(&format!("warmup of {mailbox}"))),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn a_mailbox_paused_while_it_warms_up_is_caught() {
+        let (sim, mut rows) = dev_world();
+        let mailbox = &mut rows
+            .mailboxes
+            .iter_mut()
+            .find(|m| m.new.warmup_status == WarmupStatus::Warming)
+            .expect("a warming mailbox")
+            .new;
+        mailbox.warmup_status = WarmupStatus::Paused;
+        let id = mailbox.mailbox_id.clone();
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with(&format!("mailbox {id} is paused"))),
             "{broken:?}"
         );
     }
