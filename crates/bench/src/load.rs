@@ -23,6 +23,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use diesel::connection::SimpleConnection;
 use diesel::PgConnection;
+use schema::PerTable;
 use sim::ids::Table;
 
 use warehouse::load::{self, SeedOptions};
@@ -61,10 +62,10 @@ pub fn seed(database_url: Option<&str>, profile: &str, scale: f64, jobs: u32) ->
 
     let dir = std::env::temp_dir().join(format!("pm_bench_csv_{}", std::process::id()));
     let per_table = warehouse::export::run(&world, &dir, jobs)?;
-    let copy_lines: Vec<String> = warehouse::export::psql_script(&dir)
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    // One `\copy` line per table, in `Table::ALL` (foreign-key) order.
+    let script = warehouse::export::psql_script(&dir);
+    let mut lines = script.lines();
+    let copy_lines = PerTable::from_fn(|_| lines.next().expect("a line per table").to_owned());
     let measured = (|| -> Result<(f64, f64)> {
         let copied = Target::parse(copied.url())?;
         let restored = Target::parse(restored.url())?;
@@ -157,10 +158,11 @@ fn migrated(target: &Target) -> Result<PgConnection> {
 }
 
 /// (a): one psql, every table in foreign-key order, keys in place. Seconds.
-fn copy_with_keys(target: &Target, dir: &Path, copy_lines: &[String]) -> Result<f64> {
+fn copy_with_keys(target: &Target, dir: &Path, copy_lines: &PerTable<String>) -> Result<f64> {
     drop(migrated(target)?);
     let script = dir.join("copy.psql");
-    std::fs::write(&script, copy_lines.join("\n"))?;
+    let lines: Vec<&str> = copy_lines.values().map(String::as_str).collect();
+    std::fs::write(&script, lines.join("\n"))?;
     let started = Instant::now();
     psql(target, &script)?.wait_ok(target)?;
     Ok(started.elapsed().as_secs_f64())
@@ -171,23 +173,23 @@ fn copy_with_keys(target: &Target, dir: &Path, copy_lines: &[String]) -> Result<
 fn restore_order(
     target: &Target,
     dir: &Path,
-    copy_lines: &[String],
-    per_table: &schema::PerTable<u64>,
+    copy_lines: &PerTable<String>,
+    per_table: &PerTable<u64>,
 ) -> Result<f64> {
     let mut conn = migrated(target)?;
     let keys = catalog_keys(&mut conn)?;
     // Tables dealt to streams, largest first, each to the least loaded stream.
-    let mut order: Vec<usize> = (0..Table::ALL.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(per_table[Table::ALL[i]]));
-    let mut streams: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); STREAMS];
-    for i in order {
+    let mut order = Table::ALL;
+    order.sort_by_key(|&t| std::cmp::Reverse(per_table[t]));
+    let mut streams: Vec<(u64, Vec<Table>)> = vec![(0, Vec::new()); STREAMS];
+    for t in order {
         let lightest = streams.iter_mut().min_by_key(|(n, _)| *n).expect("streams");
-        lightest.0 += per_table[Table::ALL[i]];
-        lightest.1.push(i);
+        lightest.0 += per_table[t];
+        lightest.1.push(t);
     }
-    let statements = |i: usize, kind: &dyn Fn(&Key) -> bool| -> Vec<String> {
+    let statements = |t: Table, kind: &dyn Fn(&Key) -> bool| -> Vec<String> {
         keys.iter()
-            .filter(|k| k.table_name == Table::ALL[i].name() && kind(k))
+            .filter(|k| k.table_name == t.name() && kind(k))
             .map(|k| format!("{};", k.definition))
             .collect()
     };
@@ -198,7 +200,7 @@ fn restore_order(
     conn.batch_execute(&drops.join(";\n"))?;
     let heap: Vec<Vec<String>> = streams
         .iter()
-        .map(|(_, tables)| tables.iter().map(|&i| copy_lines[i].clone()).collect())
+        .map(|(_, tables)| tables.iter().map(|&t| copy_lines[t].clone()).collect())
         .collect();
     side_by_side(target, dir, "heap", &heap)?;
     let own: Vec<Vec<String>> = streams
@@ -206,17 +208,18 @@ fn restore_order(
         .map(|(_, tables)| {
             tables
                 .iter()
-                .flat_map(|&i| {
-                    let mut s = statements(i, &|k| k.kind == "key");
-                    s.extend(statements(i, &|k| k.kind == "index"));
+                .flat_map(|&t| {
+                    let mut s = statements(t, &|k| k.kind == "key");
+                    s.extend(statements(t, &|k| k.kind == "index"));
                     s
                 })
                 .collect()
         })
         .collect();
     side_by_side(target, dir, "keys", &own)?;
-    let foreign: Vec<String> = (0..Table::ALL.len())
-        .flat_map(|i| statements(i, &|k| k.kind == "foreign"))
+    let foreign: Vec<String> = Table::ALL
+        .into_iter()
+        .flat_map(|t| statements(t, &|k| k.kind == "foreign"))
         .collect();
     side_by_side(target, dir, "foreign", &[foreign])?;
     // Statistics, as PostgreSQL's docs advise after a restore and as the seed does.
@@ -225,7 +228,7 @@ fn restore_order(
         .map(|(_, tables)| {
             tables
                 .iter()
-                .map(|&i| format!("ANALYZE {};", Table::ALL[i].name()))
+                .map(|&t| format!("ANALYZE {};", t.name()))
                 .collect()
         })
         .collect();

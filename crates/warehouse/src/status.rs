@@ -71,7 +71,7 @@ pub fn read(database_url: Option<&str>, verify: bool) -> Result<Status> {
         warehouse: target.to_string(),
         runs,
         keys_missing,
-        rows: rows.into(),
+        rows,
         verified,
     })
 }

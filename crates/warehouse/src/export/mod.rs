@@ -18,6 +18,7 @@ use std::sync::Mutex;
 
 use crate::error::{fail, Result, Step};
 use rustix::fs::{flock, renameat_with, FlockOperation, RenameFlags, CWD};
+use schema::PerTable;
 use sim::csv::write_table;
 use sim::ids::Table;
 
@@ -27,7 +28,7 @@ mod ordered;
 
 /// Writes `<table>.csv` for the six tables into `out`, generating tenants on `jobs`
 /// threads (the files are the same bytes for any number); returns rows per table.
-pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<schema::PerTable<u64>> {
+pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<PerTable<u64>> {
     if jobs == 0 {
         fail!(Invalid, "invalid --jobs 0: it must be at least 1");
     }
@@ -66,7 +67,7 @@ pub fn run(world: &WorldSpec, out: &Path, jobs: u32) -> Result<schema::PerTable<
     fs::remove_file(&lock_path).step_with(|| format!("cannot remove {}", lock_path.display()))?;
     drop(lock);
     File::open(parent)?.sync_all()?;
-    Ok(rows.into())
+    Ok(rows)
 }
 
 /// Takes the export lock of `out`, or refuses if another export holds it.
@@ -139,8 +140,8 @@ fn check_target(out: &Path) -> Result<()> {
 /// One tenant's rows as CSV lines, a buffer per table.
 #[derive(Default)]
 struct TenantCsv {
-    tables: [Vec<u8>; 6],
-    rows: [u64; 6],
+    tables: PerTable<Vec<u8>>,
+    rows: PerTable<u64>,
 }
 
 /// Writes and syncs the six CSV files into `dir`. `jobs` threads generate and encode
@@ -148,24 +149,21 @@ struct TenantCsv {
 /// tenant order, so the files are the same bytes whatever `jobs` is. At most two tenants
 /// per thread are held at once (encoded or being encoded), so memory is bounded by the
 /// largest tenants, not by the size of the world; their buffers are reused.
-fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[u64; 6]> {
-    let paths = Table::ALL.map(|t| file(dir, t));
-    let mut files: Vec<BufWriter<File>> = Table::ALL
-        .iter()
-        .zip(&paths)
-        .map(|(&t, path)| -> Result<BufWriter<File>> {
-            let mut w = BufWriter::with_capacity(
-                1 << 20,
-                File::create(path).step_with(|| format!("cannot write {}", path.display()))?,
-            );
-            writeln!(w, "{}", t.columns().join(","))
-                .step_with(|| format!("cannot write {}", path.display()))?;
-            Ok(w)
-        })
-        .collect::<Result<_>>()?;
+fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<PerTable<u64>> {
+    let paths = PerTable::from_fn(|t| file(dir, t));
+    let mut files = PerTable::try_from_fn(|t| -> Result<BufWriter<File>> {
+        let path = &paths[t];
+        let mut w = BufWriter::with_capacity(
+            1 << 20,
+            File::create(path).step_with(|| format!("cannot write {}", path.display()))?,
+        );
+        writeln!(w, "{}", t.columns().join(","))
+            .step_with(|| format!("cannot write {}", path.display()))?;
+        Ok(w)
+    })?;
     let tenants: Vec<u32> = world.sim.tenants(world.shard).collect();
     let spare: Mutex<Vec<TenantCsv>> = Mutex::default();
-    let mut rows = [0u64; 6];
+    let mut rows = PerTable::<u64>::default();
     ordered::in_order(
         tenants.len(),
         jobs,
@@ -175,17 +173,19 @@ fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[
             encode(world, tenants[i], reused.unwrap_or_default())
         },
         |mut csv| {
-            for (i, file) in files.iter_mut().enumerate() {
-                file.write_all(&csv.tables[i])
-                    .step_with(|| format!("cannot write {}", paths[i].display()))?;
-                rows[i] += csv.rows[i];
-                csv.tables[i].clear();
+            for t in Table::ALL {
+                files[t]
+                    .write_all(&csv.tables[t])
+                    .step_with(|| format!("cannot write {}", paths[t].display()))?;
+                rows[t] += csv.rows[t];
+                csv.tables[t].clear();
             }
             spare.lock().expect("spare lock").push(csv);
             Ok(())
         },
     )?;
-    for (file, path) in files.into_iter().zip(&paths) {
+    for (t, file) in files {
+        let path = &paths[t];
         file.into_inner()
             .map_err(|e| e.into_error())
             .and_then(|f| f.sync_all())
@@ -196,11 +196,11 @@ fn write_files(world: &crate::world::World, dir: &Path, jobs: usize) -> Result<[
 
 /// Tenant `no`'s rows as CSV, into `csv`'s (emptied) buffers.
 fn encode(world: &crate::world::World, no: u32, mut csv: TenantCsv) -> Result<TenantCsv> {
-    csv.rows = [0; 6];
+    csv.rows = PerTable::default();
     for period in world.sim.tenant(no) {
-        for (i, t) in Table::ALL.into_iter().enumerate() {
-            write_table(&period, t, false, &mut csv.tables[i])?;
-            csv.rows[i] += period.count(t) as u64;
+        for t in Table::ALL {
+            write_table(&period, t, false, &mut csv.tables[t])?;
+            csv.rows[t] += period.count(t) as u64;
         }
     }
     Ok(csv)

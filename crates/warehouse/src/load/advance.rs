@@ -24,6 +24,7 @@ use sim::{Rows, TenantActivity};
 use super::checksum::Checksum;
 use super::copy::TenantBuffers;
 use schema::cached::{Cached, Value};
+use schema::PerTable;
 
 /// Encoded rows a loader holds before it sends them: what bounds the seeder's memory,
 /// whatever the scale and however large one tenant is.
@@ -33,10 +34,10 @@ const FLUSH_BYTES: usize = 4 << 20;
 #[derive(Debug, Default)]
 pub struct Written {
     /// Rows inserted per table.
-    pub inserted: [usize; 6],
+    pub inserted: PerTable<usize>,
     /// Rows of the month that was open written under their ids per table: updated where
     /// they existed, inserted where they first saw mail since.
-    pub reaggregated: [usize; 6],
+    pub reaggregated: PerTable<usize>,
     /// The tenant's checksum as of the new day, for the ledger.
     pub sum: Checksum,
     /// The part of `sum` in the periods still open on the new day: what the next
@@ -46,8 +47,8 @@ pub struct Written {
 
 impl Written {
     /// Rows written per table: inserted or re-aggregated.
-    pub fn rows(&self) -> [usize; 6] {
-        std::array::from_fn(|i| self.inserted[i] + self.reaggregated[i])
+    pub fn rows(&self) -> PerTable<usize> {
+        PerTable::from_fn(|t| self.inserted[t] + self.reaggregated[t])
     }
 }
 
@@ -84,7 +85,7 @@ pub fn write_tenant(
             _ => {}
         }
         buffers.add(&period);
-        if buffers.bytes().iter().sum::<usize>() >= FLUSH_BYTES {
+        if buffers.bytes().total() >= FLUSH_BYTES {
             buffers.flush(conn, &mut written.inserted)?;
         }
     }
@@ -102,13 +103,13 @@ pub fn write_tenant(
 /// it is, and the tenant fails, so nothing of the warehouse's is lost under it. The
 /// advance checks only the open periods before it starts, and this is what covers the
 /// rest.
-fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
+fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<PerTable<usize>> {
     let tables: Vec<Table> = Table::ALL
         .into_iter()
         .filter(|&t| rows.count(t) > 0)
         .collect();
     if tables.is_empty() {
-        return Ok([0; 6]);
+        return Ok(PerTable::default());
     }
     let mut ctes = Vec::new();
     let mut values = Vec::new();
@@ -167,7 +168,7 @@ fn upsert(conn: &mut PgConnection, rows: &Rows) -> Result<[usize; 6]> {
             );
         }
     }
-    Ok(rows.counts())
+    Ok(PerTable::from_fn(|t| rows.count(t)))
 }
 
 /// Rows written per table by [`upsert`]'s statement.

@@ -21,6 +21,7 @@ use sim::rows::Activity;
 use sim::Rows;
 
 use schema::cached::{Cached, Value};
+use schema::PerTable;
 use sim::columns::visit_table;
 
 use super::row_hash::RowHasher;
@@ -30,19 +31,19 @@ use super::row_hash::RowHasher;
 /// parallel, and the hash costs little beside reading the rows.
 const ROW_HASHES: &str = "coalesce(bit_xor(hash_record_extended(t, 0)), 0)";
 
-/// One tenant's numbers per table, in [`Table::ALL`] order.
+/// One tenant's numbers per table.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Checksum {
     /// Rows.
-    pub rows: [i64; 6],
+    pub rows: PerTable<i64>,
     /// Sum of `id mod 10⁹`.
-    pub ids: [i64; 6],
+    pub ids: PerTable<i64>,
     /// Sum of the main counter.
-    pub sent: [i64; 6],
+    pub sent: PerTable<i64>,
     /// The exclusive or of every row's `hash_record_extended(row, 0)`: every column of
     /// every row, in any order (`load::row_hash`). `None` where a ledger written by an
     /// older xtask did not record it; such a tenant is checked by the other numbers.
-    pub hashes: Option<[i64; 6]>,
+    pub hashes: Option<PerTable<i64>>,
 }
 
 /// The counter each table's checksum sums.
@@ -57,10 +58,9 @@ impl Checksum {
     /// Adds a period's rows.
     pub fn add(&mut self, rows: &Rows) {
         let mut add = |t: Table, id: i64, sent: i32| {
-            let i = t as usize;
-            self.rows[i] += 1;
-            self.ids[i] += id % IDS_PER_TENANT;
-            self.sent[i] += i64::from(sent);
+            self.rows[t] += 1;
+            self.ids[t] += id % IDS_PER_TENANT;
+            self.sent[t] += i64::from(sent);
         };
         for r in &rows.billing {
             add(Table::Billing, r.id, r.new.emails_sent);
@@ -80,48 +80,50 @@ impl Checksum {
         for r in &rows.warmups {
             add(Table::Warmup, r.id, r.new.counters().sent);
         }
-        let hashes = self.hashes.get_or_insert([0; 6]);
-        for (i, t) in Table::ALL.into_iter().enumerate() {
+        let hashes = self.hashes.get_or_insert_with(PerTable::default);
+        for t in Table::ALL {
             let mut xor = 0;
             visit_table(rows, t, &mut RowHasher::new(|h| xor ^= h))
                 .expect("hashing in memory cannot fail");
-            hashes[i] ^= xor as i64;
+            hashes[t] ^= xor as i64;
         }
     }
 
-    /// Adds the numbers and hashes of some of table `i`'s rows, as an aggregate counted
+    /// Adds the numbers and hashes of some of `table`'s rows, as an aggregate counted
     /// them: `[rows, ids, sent]` added, the hashes folded in by exclusive or.
-    fn add_table(&mut self, i: usize, [rows, ids, sent]: [i64; 3], hashes: i64) {
-        self.rows[i] += rows;
-        self.ids[i] += ids;
-        self.sent[i] += sent;
-        self.hashes.get_or_insert([0; 6])[i] ^= hashes;
+    fn add_table(&mut self, table: Table, [rows, ids, sent]: [i64; 3], hashes: i64) {
+        self.rows[table] += rows;
+        self.ids[table] += ids;
+        self.sent[table] += sent;
+        self.hashes.get_or_insert_with(PerTable::default)[table] ^= hashes;
     }
 
-    /// Whether table `i` differs between `self` and `other`: its numbers, and its hash
+    /// Whether `table` differs between `self` and `other`: its numbers, and its hash
     /// where both recorded one.
-    fn differs(&self, other: &Checksum, i: usize) -> bool {
-        let numbers = |c: &Checksum| [c.rows[i], c.ids[i], c.sent[i]];
+    fn differs(&self, other: &Checksum, table: Table) -> bool {
+        let numbers = |c: &Checksum| [c.rows[table], c.ids[table], c.sent[table]];
         let hashes = match (self.hashes, other.hashes) {
-            (Some(a), Some(b)) => a[i] != b[i],
+            (Some(a), Some(b)) => a[table] != b[table],
             _ => false,
         };
         numbers(self) != numbers(other) || hashes
     }
 }
 
-/// Every table's row count and folded row hashes, all tenants together, in [`Table::ALL`]
-/// order: what a warehouse holds in sum, or what a ledger recorded.
-pub type Totals = [(i64, i64); 6];
+/// Every table's row count and folded row hashes, all tenants together: what a warehouse
+/// holds in sum, or what a ledger recorded.
+pub type Totals = PerTable<(i64, i64)>;
 
 /// The [`Totals`] of what the ledger recorded for these tenants; `None` when one of them
 /// has no hashes (an older xtask's ledger), which only [`warehouse`]'s numbers can check.
 pub fn totals_of(recorded: &BTreeMap<u32, Checksum>) -> Option<Totals> {
-    let mut totals = [(0, 0); 6];
+    let mut totals = Totals::default();
     for c in recorded.values() {
-        for (i, (rows, hashes)) in totals.iter_mut().enumerate() {
-            *rows += c.rows[i];
-            *hashes ^= c.hashes?[i];
+        let recorded = c.hashes?;
+        for t in Table::ALL {
+            let (rows, hashes) = &mut totals[t];
+            *rows += c.rows[t];
+            *hashes ^= recorded[t];
         }
     }
     Some(totals)
@@ -143,8 +145,8 @@ pub fn totals(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<T
         hashes: i64,
     }
     diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
-    let mut totals = [(0, 0); 6];
-    for (i, t) in Table::ALL.into_iter().enumerate() {
+    let mut totals = Totals::default();
+    for t in Table::ALL {
         let scope = match (periods, t) {
             (None, _) => "",
             (Some(_), Table::Billing) => " WHERE id = ANY($1)",
@@ -160,7 +162,7 @@ pub fn totals(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<T
             None => query,
         };
         let total = query.get_result::<Total>(conn)?;
-        totals[i] = (total.rows, total.hashes);
+        totals[t] = (total.rows, total.hashes);
     }
     Ok(totals)
 }
@@ -248,10 +250,11 @@ pub fn tenant_open_locked(
         #[diesel(sql_type = BigInt)]
         hashes: i64,
     }
+    // Each part names its table by its place in `Table::ALL`, read back below.
     let parts: Vec<String> = Table::ALL
         .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
+        .map(|t| {
+            let i = t.position();
             let (period, rows) = match t {
                 Table::Billing => ("id", "open"),
                 _ => ("billing_id", "x"),
@@ -286,7 +289,7 @@ pub fn tenant_open_locked(
     )
     .load(conn)?;
     for p in found {
-        sum.add_table(p.i as usize, [p.rows, p.ids, p.sent], p.hashes);
+        sum.add_table(Table::ALL[p.i as usize], [p.rows, p.ids, p.sent], p.hashes);
     }
     Ok(sum)
 }
@@ -297,7 +300,7 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
     // lead_analytics). Outside a transaction this is a no-op, with a warning.
     diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
     let mut found: BTreeMap<u32, Checksum> = BTreeMap::new();
-    for (i, t) in Table::ALL.into_iter().enumerate() {
+    for t in Table::ALL {
         let period = match t {
             Table::Billing => "id",
             _ => "billing_id",
@@ -339,7 +342,7 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
             };
             for g in groups {
                 let c = found.entry(g.tenant_no as u32).or_default();
-                c.add_table(i, [g.rows, g.ids, g.sent], g.hashes);
+                c.add_table(t, [g.rows, g.ids, g.sent], g.hashes);
             }
         }
     }
@@ -384,17 +387,25 @@ pub fn ledger_open_tenant(
     .load(conn)?;
     Ok(found.into_iter().next().and_then(|t| {
         Some(Checksum {
-            rows: six(t.rows?),
-            ids: six(t.id_sums?),
-            sent: six(t.sent_sums?),
-            hashes: t.hashes.map(six),
+            rows: from_ledger_array(t.rows?),
+            ids: from_ledger_array(t.id_sums?),
+            sent: from_ledger_array(t.sent_sums?),
+            hashes: t.hashes.map(from_ledger_array),
         })
     }))
 }
 
-/// A ledger array as six numbers, in [`Table::ALL`] order.
-fn six(v: Vec<i64>) -> [i64; 6] {
-    std::array::from_fn(|i| v.get(i).copied().unwrap_or(0))
+/// A ledger array (`pm_seed.tenants.rows`, `id_sums`, …), which holds one number per
+/// table in [`Table::ALL`] order, per table; a number it lacks is 0. The inverse of
+/// [`ledger_array`].
+fn from_ledger_array(v: Vec<i64>) -> PerTable<i64> {
+    PerTable::from_fn(|t| v.get(t.position()).copied().unwrap_or(0))
+}
+
+/// One number per table as a ledger array: in [`Table::ALL`] order, the order the ledger's
+/// arrays have always had. The inverse of [`from_ledger_array`].
+pub(crate) fn ledger_array(per_table: &PerTable<i64>) -> Vec<i64> {
+    per_table.values().copied().collect()
 }
 
 /// The ledger's checksums in the columns `{prefix}rows`, `{prefix}id_sums` and
@@ -421,10 +432,10 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
     .into_iter()
     .map(|t| {
         let c = Checksum {
-            rows: six(t.rows?),
-            ids: six(t.id_sums?),
-            sent: six(t.sent_sums?),
-            hashes: t.hashes.map(six),
+            rows: from_ledger_array(t.rows?),
+            ids: from_ledger_array(t.id_sums?),
+            sent: from_ledger_array(t.sent_sums?),
+            hashes: t.hashes.map(from_ledger_array),
         };
         Some((t.tenant_no as u32, c))
     })
@@ -457,19 +468,18 @@ impl Mismatch {
         let none = Checksum::default();
         let tenants: BTreeSet<u32> = recorded.keys().chain(found.keys()).copied().collect();
         let tables = Table::ALL
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
+            .into_iter()
+            .filter_map(|t| {
                 let differ = |no: &u32| {
                     let a = recorded.get(no).unwrap_or(&none);
-                    a.differs(found.get(no).unwrap_or(&none), i)
+                    a.differs(found.get(no).unwrap_or(&none), t)
                 };
                 let (known, unknown): (BTreeSet<u32>, BTreeSet<u32>) = tenants
                     .iter()
                     .copied()
                     .filter(differ)
                     .partition(|no| recorded.contains_key(no));
-                let unrecorded = unknown.iter().map(|no| found[no].rows[i]).sum();
+                let unrecorded = unknown.iter().map(|no| found[no].rows[t]).sum();
                 (!known.is_empty() || !unknown.is_empty()).then_some(TableMismatch {
                     table: t.name(),
                     tenants: known,

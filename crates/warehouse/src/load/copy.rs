@@ -11,6 +11,7 @@ use crate::error::{Result, Step};
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
+use schema::PerTable;
 use sim::columns::{visit_table, ColumnSink};
 use sim::ids::Table;
 use sim::Rows;
@@ -104,37 +105,38 @@ impl ColumnSink for CopyBuffer {
 /// A tenant's rows, encoded per table.
 #[derive(Debug, Default)]
 pub struct TenantBuffers {
-    tables: [CopyBuffer; 6],
+    tables: PerTable<CopyBuffer>,
 }
 
 impl TenantBuffers {
     /// Encodes a period's rows.
     pub fn add(&mut self, rows: &Rows) {
-        for (i, table) in Table::ALL.into_iter().enumerate() {
-            visit_table(rows, table, &mut self.tables[i])
+        for table in Table::ALL {
+            visit_table(rows, table, &mut self.tables[table])
                 .expect("encoding into memory cannot fail");
         }
     }
 
-    /// Rows buffered per table, in [`Table::ALL`] order.
-    pub fn rows(&self) -> [usize; 6] {
-        std::array::from_fn(|i| self.tables[i].rows())
+    /// Rows buffered per table.
+    pub fn rows(&self) -> PerTable<usize> {
+        PerTable::from_fn(|t| self.tables[t].rows())
     }
 
     /// Bytes buffered per table.
-    pub fn bytes(&self) -> [usize; 6] {
-        std::array::from_fn(|i| self.tables[i].byte_len())
+    pub fn bytes(&self) -> PerTable<usize> {
+        PerTable::from_fn(|t| self.tables[t].byte_len())
     }
 
     /// Sends every table's buffered rows, billing first (children reference it), adds
     /// them to `sent`, and empties the buffers. Runs inside the caller's transaction.
-    pub fn flush(&mut self, conn: &mut PgConnection, sent: &mut [usize; 6]) -> Result<()> {
-        for (i, table) in Table::ALL.into_iter().enumerate() {
-            if self.tables[i].rows() == 0 {
+    pub fn flush(&mut self, conn: &mut PgConnection, sent: &mut PerTable<usize>) -> Result<()> {
+        for table in Table::ALL {
+            let buffer = &mut self.tables[table];
+            if buffer.rows() == 0 {
                 continue;
             }
-            sent[i] += self.tables[i].rows();
-            let data = self.tables[i].finish();
+            sent[table] += buffer.rows();
+            let data = buffer.finish();
             table
                 .copy_in(conn, CopyFormat::Binary, &data)
                 .step_with(|| format!("COPY into {} failed", table.name()))?;

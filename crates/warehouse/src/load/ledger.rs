@@ -29,10 +29,11 @@ use diesel::sql_types::{Array, BigInt, Date, Double, Integer, Nullable, Text, Ti
 use sim::ids::Table;
 
 use super::advance::Written;
-use super::checksum::{self, Mismatch};
+use super::checksum::{self, ledger_array, Mismatch};
 use super::guard;
 use crate::world::World;
 use schema::cached::{Cached, Value};
+use schema::PerTable;
 
 /// Serialises ledger set-up, checks and resets between concurrent seeders.
 const LOCK_KEY: i64 = 0x0050_454e_4755_494e; // "PENGUIN"
@@ -136,15 +137,15 @@ struct Other {
     scale: f64,
 }
 
-/// Rows per table of the six tables, in [`Table::ALL`] order.
-pub fn table_counts(conn: &mut PgConnection) -> QueryResult<[i64; 6]> {
-    let mut counts = [0; 6];
-    for (i, t) in Table::ALL.into_iter().enumerate() {
-        counts[i] = diesel::sql_query(format!("SELECT count(*) AS n FROM {}", t.name()))
-            .get_result::<Count>(conn)?
-            .n;
-    }
-    Ok(counts)
+/// Rows per table of the six tables.
+pub fn table_counts(conn: &mut PgConnection) -> QueryResult<PerTable<i64>> {
+    PerTable::try_from_fn(|t| {
+        Ok(
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {}", t.name()))
+                .get_result::<Count>(conn)?
+                .n,
+        )
+    })
 }
 
 /// Checks, under the ledger lock, that the warehouse holds nothing but earlier parts of
@@ -342,8 +343,8 @@ pub struct Compared {
     /// Where the six tables differ from the ledger's checksums (all of them, when there
     /// is no ledger).
     pub mismatch: Mismatch,
-    /// The rows of each table, in [`Table::ALL`] order, as the checksums counted them.
-    pub rows: [i64; 6],
+    /// The rows of each table, as the checksums counted them.
+    pub rows: PerTable<i64>,
 }
 
 /// Compares the six tables with the ledger in one consistent snapshot; the same pass
@@ -374,12 +375,7 @@ fn compare_in(conn: &mut PgConnection, ledger: bool) -> Result<Compared> {
         }
     }
     let found = checksum::warehouse(conn)?;
-    let mut rows = [0; 6];
-    for c in found.values() {
-        for (n, r) in rows.iter_mut().zip(c.rows) {
-            *n += r;
-        }
-    }
+    let rows = PerTable::from_fn(|t| found.values().map(|c| c.rows[t]).sum());
     Ok(Compared {
         mismatch: Mismatch::between(&recorded, &found),
         rows,
@@ -550,17 +546,17 @@ pub fn record_tenant(
             Value::Text(fingerprint.to_owned()),
             Value::Int4(no as i32),
             Value::Text(tenant_id.to_owned()),
-            Value::Int8s(sum.rows.to_vec()),
-            Value::Int8s(sum.ids.to_vec()),
-            Value::Int8s(sum.sent.to_vec()),
+            Value::Int8s(ledger_array(&sum.rows)),
+            Value::Int8s(ledger_array(&sum.ids)),
+            Value::Int8s(ledger_array(&sum.sent)),
             Value::Int8(run),
             Value::Date(as_of),
-            Value::Int8s(written.rows().map(|n| n as i64).to_vec()),
-            Value::Int8s(open.rows.to_vec()),
-            Value::Int8s(open.ids.to_vec()),
-            Value::Int8s(open.sent.to_vec()),
-            Value::Int8s(sum.hashes.unwrap_or_default().to_vec()),
-            Value::Int8s(open.hashes.unwrap_or_default().to_vec()),
+            Value::Int8s(ledger_array(&written.rows().map(|n| n as i64))),
+            Value::Int8s(ledger_array(&open.rows)),
+            Value::Int8s(ledger_array(&open.ids)),
+            Value::Int8s(ledger_array(&open.sent)),
+            Value::Int8s(ledger_array(&sum.hashes.unwrap_or_default())),
+            Value::Int8s(ledger_array(&open.hashes.unwrap_or_default())),
         ],
     )
     .execute(conn)?;
@@ -629,7 +625,11 @@ pub fn advance_sequences(conn: &mut PgConnection) -> QueryResult<()> {
 /// every row and whose checksums still match (or one with no rows). Anything else (rows
 /// no seed recorded, rows changed since, no ledger at all) is deleted only when `confirm`
 /// names `database`; otherwise nothing is, and the refusal says what would be lost.
-pub fn reset(conn: &mut PgConnection, database: &str, confirm: Option<&str>) -> Result<[i64; 6]> {
+pub fn reset(
+    conn: &mut PgConnection,
+    database: &str,
+    confirm: Option<&str>,
+) -> Result<PerTable<i64>> {
     conn.transaction(|conn| {
         lock(conn)?;
         let counts = table_counts(conn)?;
@@ -641,10 +641,9 @@ Invalid,
             ),
             None => {
                 if let Some(lost) = not_seeded(conn, &counts)? {
-                    let listed: Vec<String> = Table::ALL
+                    let listed: Vec<String> = counts
                         .iter()
-                        .zip(counts)
-                        .filter(|(_, n)| *n > 0)
+                        .filter(|(_, &n)| n > 0)
                         .map(|(t, n)| format!("{n} {}", t.name()))
                         .collect();
                     refuse!(
@@ -671,8 +670,8 @@ UnrecordedRows,
 
 /// What of the six tables no seed could load again, if anything: `None` when they are
 /// empty, or hold exactly what the ledger records.
-fn not_seeded(conn: &mut PgConnection, counts: &[i64; 6]) -> Result<Option<String>> {
-    if counts.iter().all(|&n| n == 0) {
+fn not_seeded(conn: &mut PgConnection, counts: &PerTable<i64>) -> Result<Option<String>> {
+    if counts.values().all(|&n| n == 0) {
         return Ok(None);
     }
     if !exists(conn)? {

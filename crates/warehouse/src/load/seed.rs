@@ -111,9 +111,7 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
         wait_for_killed_runs(&mut conn, observer)?;
         let removed = ledger::reset(&mut conn, target.database(), args.confirm.as_deref())
             .map_err(db_step("resetting the warehouse"))?;
-        observer.event(&Event::Reset {
-            removed: removed.into(),
-        });
+        observer.event(&Event::Reset { removed });
     }
     let pending = bulk::warning(&mut conn).map_err(db_step("checking the keys"))?;
     if let (Some(warning), false) = (&pending, world.shard == Shard::ALL) {
@@ -125,7 +123,7 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
     // A whole seed into an empty warehouse takes the bulk path, which Citus cannot run:
     // refused before anything is written.
     if world.shard == Shard::ALL && bulk::has_citus(&mut conn)? {
-        let empty = ledger::table_counts(&mut conn)?.iter().all(|&n| n == 0);
+        let empty = ledger::table_counts(&mut conn)?.values().all(|&n| n == 0);
         bulk::refuse_on_citus(true, empty)?;
     }
     let (done, run_id) = ledger::begin(&mut conn, &world, target.database())
@@ -284,7 +282,7 @@ struct Loader<'a> {
 /// What became of one tenant.
 enum Outcome {
     /// Loaded by this run: rows per table.
-    Loaded([usize; 6]),
+    Loaded(PerTable<usize>),
     /// Claimed by another run of the same seed right now.
     Busy,
     /// Loaded by another run of the same seed.
@@ -299,7 +297,7 @@ impl Loader<'_> {
     /// another run has claimed is waited for rather than skipped.
     fn load(&self, todo: &[u32], wait: bool) -> Result<SeedReport> {
         let started = Instant::now();
-        let rows: [AtomicU64; 6] = Default::default();
+        let rows: PerTable<AtomicU64> = Default::default();
         let next = AtomicUsize::new(0);
         let by_other = AtomicUsize::new(0);
         let busy = Mutex::new(Vec::new());
@@ -325,8 +323,8 @@ impl Loader<'_> {
                             };
                             match self.load_tenant(&mut conn, no, wait)? {
                                 Outcome::Loaded(counts) => {
-                                    for (total, n) in rows.iter().zip(counts) {
-                                        total.fetch_add(n as u64, Ordering::Relaxed);
+                                    for (t, n) in counts {
+                                        rows[t].fetch_add(n as u64, Ordering::Relaxed);
                                     }
                                 }
                                 Outcome::Busy => busy.lock().expect("busy lock").push(no),
@@ -337,7 +335,7 @@ impl Loader<'_> {
                             self.observer.event(&Event::Tenant {
                                 done: done.fetch_add(1, Ordering::Relaxed) + 1,
                                 total: todo.len() as u64,
-                                rows: rows.iter().map(|r| r.load(Ordering::Relaxed)).sum(),
+                                rows: rows.values().map(|r| r.load(Ordering::Relaxed)).sum(),
                                 elapsed: started.elapsed(),
                             });
                         }
@@ -357,7 +355,7 @@ impl Loader<'_> {
         let by_other = by_other.into_inner();
         Ok(SeedReport {
             tenants: todo.len() - busy.len() - by_other,
-            rows: rows.map(AtomicU64::into_inner).into(),
+            rows: rows.map(AtomicU64::into_inner),
             elapsed: started.elapsed(),
             busy,
             by_other,
@@ -396,7 +394,7 @@ impl Loader<'_> {
                 if let (Some(day), Some(left)) = (since, activity.left_on()) {
                     if left <= day {
                         ledger::move_tenant(conn, self.run, &world.fingerprint, no, world.as_of())?;
-                        return Ok(Outcome::Loaded([0; 6]));
+                        return Ok(Outcome::Loaded(PerTable::default()));
                     }
                 }
                 if since.is_some() {
@@ -425,7 +423,7 @@ impl Loader<'_> {
 pub struct DryRun {
     /// Tenants of the shard.
     pub tenants: usize,
-    /// Rows per table (`schema::Table::ALL` order).
+    /// Rows per table.
     pub rows: PerTable<u64>,
     /// Bytes of binary COPY per table.
     pub bytes: PerTable<u64>,
@@ -443,9 +441,10 @@ pub fn dry_run(world: &WorldSpec) -> Result<DryRun> {
         for period in world.sim.tenant(no) {
             let mut buffers = TenantBuffers::default();
             buffers.add(&period);
-            for (i, table) in Table::ALL.into_iter().enumerate() {
-                rows[table] += buffers.rows()[i] as u64;
-                bytes[table] += buffers.bytes()[i] as u64;
+            let (counted, encoded) = (buffers.rows(), buffers.bytes());
+            for table in Table::ALL {
+                rows[table] += counted[table] as u64;
+                bytes[table] += encoded[table] as u64;
             }
         }
         tenants += 1;
