@@ -20,8 +20,10 @@
 //! - **Warmup follows its ramp.** A warmup row sends, on each day warmup ran, the ramp's
 //!   volume (`start_volume` rising evenly to `peak_volume` over the mailbox's ramp days,
 //!   then `maintenance_volume`), and its progress is the share of the ramp done by the
-//!   month's end. A mailbox is paused only in a month it began warmed, and the paused
-//!   share of those months is a binomial draw at `monthly_pause`.
+//!   month's end; a mailbox's daily volume at the month's end is the ramp's on its last
+//!   day plus its campaign mail over the month's weekdays. A mailbox is paused only in a
+//!   month it began warmed, and the paused share of those months is a binomial draw at
+//!   `monthly_pause`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -84,6 +86,15 @@ fn warmup_off(sim: &Simulator, rows: &Rows) -> Vec<String> {
         }
     };
     let mut off = Vec::new();
+    // The warmup mail of each mailbox-month, for its volume below.
+    let mut warmed: BTreeMap<(&str, &str, i64), i64> = BTreeMap::new();
+    for row in &rows.warmups {
+        let r = &row.new;
+        warmed.insert(
+            (r.company_id.as_str(), r.mailbox_id.as_str(), r.billing_id),
+            i64::from(r.counters.sent),
+        );
+    }
     for row in &rows.warmups {
         let r = &row.new;
         let key = (r.company_id.clone(), r.mailbox_id.clone());
@@ -113,6 +124,22 @@ fn warmup_off(sim: &Simulator, rows: &Rows) -> Vec<String> {
         else {
             continue;
         };
+        // Its daily volume at the month's end: the ramp's on its last day, if warmup ran,
+        // plus its campaign mail over the month's weekdays.
+        let warmup = warmed.get(&(r.company_id.as_str(), r.mailbox_id.as_str(), r.billing_id));
+        let last_day = period.active_end_day - 1 - mailbox.warmup_start;
+        let weekdays = sim
+            .calendar()
+            .weekdays(period.start_day, period.active_end_day)
+            .max(1);
+        let expected = warmup.map_or(0, |_| volume(mailbox, last_day))
+            + (i64::from(r.counters.sent) - warmup.copied().unwrap_or(0)) / i64::from(weekdays);
+        if i64::from(r.current_volume) != expected {
+            off.push(format!(
+                "mailbox {} in {} has a volume of {} a day, where its ramp and mail give {expected}",
+                r.mailbox_id, period.start, r.current_volume
+            ));
+        }
         let is_paused = r.warmup_status == WarmupStatus::Paused;
         if period.start_day >= mailbox.ready_day() {
             paused.add(&Tally::binomial(i32::from(is_paused), 1, w.monthly_pause));
@@ -412,6 +439,21 @@ mod tests {
             broken
                 .iter()
                 .any(|b| b.starts_with(&format!("warmup of {mailbox}"))),
+            "{broken:?}"
+        );
+    }
+
+    #[test]
+    fn a_mailbox_volume_off_its_ramp_is_caught() {
+        let (sim, mut rows) = dev_world();
+        let mailbox = &mut rows.mailboxes[0].new;
+        mailbox.current_volume += 1;
+        let id = mailbox.mailbox_id.clone();
+        let broken = broken(&sim, &rows);
+        assert!(
+            broken
+                .iter()
+                .any(|b| b.starts_with(&format!("mailbox {id} in"))),
             "{broken:?}"
         );
     }
