@@ -13,6 +13,7 @@
 pub use schema::keys::{
     mailbox_domain, step_id, step_position, MAILBOX_DOMAIN_SQL, STEP_POSITION_SQL,
 };
+use schema::PerTable;
 pub use schema::Table;
 
 /// Highest tenant number: tenant keys have five digits.
@@ -68,7 +69,7 @@ pub fn subscription_id(seed: u64, tenant_no: u32) -> String {
 #[derive(Debug, Clone)]
 pub struct RowIds {
     base: i64,
-    next: [i64; 6],
+    next: PerTable<i64>,
 }
 
 impl RowIds {
@@ -76,13 +77,13 @@ impl RowIds {
     pub fn new(tenant_no: u32) -> Self {
         Self {
             base: i64::from(tenant_no) * IDS_PER_TENANT,
-            next: [1; 6],
+            next: PerTable::from_fn(|_| 1),
         }
     }
 
     /// The next id in `table`.
     pub fn next(&mut self, table: Table) -> i64 {
-        let slot = &mut self.next[table as usize];
+        let slot = &mut self.next[table];
         let id = self.base + *slot;
         *slot += 1;
         id

@@ -6,6 +6,7 @@ use schema::models::{
 };
 
 use crate::ids::Table;
+use schema::PerTable;
 
 /// An insertable together with the row id the simulator fixed for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +75,17 @@ pub struct Rows {
 
 impl Rows {
     /// Rows per table, in [`Table::ALL`] order.
+    #[deprecated(
+        since = "0.2.1",
+        note = "positional: use `per_table()`, indexed by `Table`"
+    )]
     pub fn counts(&self) -> [usize; 6] {
         Table::ALL.map(|t| self.count(t))
+    }
+
+    /// Rows per table.
+    pub fn per_table(&self) -> PerTable<usize> {
+        PerTable::from_fn(|t| self.count(t))
     }
 
     /// Rows of one table.
@@ -92,7 +102,7 @@ impl Rows {
 
     /// Rows of all tables.
     pub fn len(&self) -> usize {
-        self.counts().iter().sum()
+        self.per_table().total()
     }
 
     /// Whether there are no rows at all.
