@@ -4,13 +4,12 @@
 //! Per tenant and table the ledger keeps four numbers computed from the generated rows
 //! while they are encoded: the row count, the sum of the row ordinals (`id mod 10⁹`), the
 //! sum of the table's main counter (`emails_sent` for billing, `sent` elsewhere), and the
-//! exclusive or of every row's whole-row hash, PostgreSQL's `hash_record_extended(row, 0)`
-//! computed in Rust (`load::row_hash`). Row ids are `tenant × 10⁹ + ordinal`, so the
-//! warehouse side is one aggregate per table ([`warehouse`]), without joins: a deleted,
-//! added or re-numbered row changes its tenant's counts, and an edit of any column (a
-//! status, `updated`, a counter swapped with another row's, a row moved to another month)
-//! changes its hash. The hash adds little to the aggregate, which reading the rows
-//! dominates.
+//! exclusive or of every row's hash, a chain of PostgreSQL's extended hash functions over
+//! its columns computed in Rust (`load::row_hash`). Row ids are `tenant × 10⁹ + ordinal`,
+//! so the warehouse side is one aggregate per table ([`totals`], and [`warehouse`] to say
+//! where), without joins: a deleted, added or re-numbered row changes its tenant's counts,
+//! and an edit of any column (a status, `updated`, a counter swapped with another row's, a
+//! row moved to another month) changes its hash.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,12 +23,15 @@ use schema::cached::{Cached, Value};
 use schema::PerTable;
 use sim::columns::visit_table;
 
-use super::row_hash::RowHasher;
+use super::row_hash::{chain_sql, RowHasher};
 
-/// Every row's whole-row hash, folded by exclusive or: what [`Checksum::hashes`] holds
-/// for the generated rows, in SQL (`t` is the table's alias). `bit_xor` combines in
-/// parallel, and the hash costs little beside reading the rows.
-const ROW_HASHES: &str = "coalesce(bit_xor(hash_record_extended(t, 0)), 0)";
+/// Every row's chained hash ([`row_hash`](super::row_hash)), folded by exclusive or: what
+/// [`Checksum::hashes`] holds for the generated rows, in SQL, over `table` aliased `t`.
+/// `bit_xor` combines in parallel.
+fn row_hashes(conn: &mut PgConnection, table: Table) -> QueryResult<String> {
+    let chain = chain_sql(conn, table.name(), "t")?;
+    Ok(format!("coalesce(bit_xor({chain}), 0)"))
+}
 
 /// One tenant's numbers per table.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +42,10 @@ pub struct Checksum {
     pub ids: PerTable<i64>,
     /// Sum of the main counter.
     pub sent: PerTable<i64>,
-    /// The exclusive or of every row's `hash_record_extended(row, 0)`: every column of
-    /// every row, in any order (`load::row_hash`). `None` where a ledger written by an
-    /// older xtask did not record it; such a tenant is checked by the other numbers.
+    /// The exclusive or of every row's chained hash: every column of every row, in any
+    /// order (`load::row_hash`). `None` where a ledger written by an older xtask did not
+    /// record it (xtask 0.2 recorded `hash_record_extended`, another hash); such a tenant
+    /// is checked by the other numbers.
     pub hashes: Option<PerTable<i64>>,
 }
 
@@ -153,7 +156,8 @@ pub fn totals(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<T
             (Some(_), _) => " WHERE billing_id = ANY($1)",
         };
         let sql = format!(
-            "SELECT count(*) AS rows, {ROW_HASHES} AS hashes FROM {} t{scope}",
+            "SELECT count(*) AS rows, {} AS hashes FROM {} t{scope}",
+            row_hashes(conn, t)?,
             t.name()
         );
         let query = diesel::sql_query(sql).into_boxed();
@@ -253,7 +257,7 @@ pub fn tenant_open_locked(
     // Each part names its table by its place in `Table::ALL`, read back below.
     let parts: Vec<String> = Table::ALL
         .into_iter()
-        .map(|t| {
+        .map(|t| -> QueryResult<String> {
             let i = t.position();
             let (period, rows) = match t {
                 Table::Billing => ("id", "open"),
@@ -262,24 +266,26 @@ pub fn tenant_open_locked(
             let from = match t {
                 Table::Billing => "open".to_owned(),
                 _ => format!(
-                    "(SELECT id, {sent}, hash_record_extended(t, 0) AS h FROM {table} t \
+                    "(SELECT id, {sent}, {chain} AS h FROM {table} t \
                      WHERE {period} = ANY(ARRAY(SELECT id FROM open)) FOR NO KEY UPDATE) x",
                     sent = counter_column(t),
+                    chain = chain_sql(conn, t.name(), "t")?,
                     table = t.name()
                 ),
             };
-            format!(
+            Ok(format!(
                 "SELECT {i} AS i, count(*) AS rows, coalesce(sum(({rows}.id % {IDS_PER_TENANT})::int4), 0)::int8 AS ids, \
                  coalesce(sum({rows}.{sent}), 0)::int8 AS sent, coalesce(bit_xor({rows}.h), 0) AS hashes FROM {from}",
                 sent = counter_column(t)
-            )
+            ))
         })
-        .collect();
+        .collect::<QueryResult<_>>()?;
     let sql = format!(
-        "WITH open AS (SELECT b.id, b.emails_sent, hash_record_extended(b, 0) AS h FROM billing_analytics b \
+        "WITH open AS (SELECT b.id, b.emails_sent, {} AS h FROM billing_analytics b \
          JOIN pm_seed.tenants t ON t.fingerprint = $1 AND t.tenant_no = $2 \
          WHERE b.id BETWEEN $2::int8 * {IDS_PER_TENANT} AND ($2::int8 + 1) * {IDS_PER_TENANT} - 1 \
          AND b.period_end > t.open_since::timestamp AT TIME ZONE 'UTC' FOR NO KEY UPDATE OF b) {}",
+        chain_sql(conn, Table::Billing.name(), "b")?,
         parts.join(" UNION ALL ")
     );
     let mut sum = Checksum::default();
@@ -313,8 +319,9 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
         // int8; the sum of an int8 goes through numeric, which is slower.
         let sums = format!(
             "count(*) AS rows, sum((id % {IDS_PER_TENANT})::int4) AS ids, \
-             coalesce(sum({}), 0)::int8 AS sent, {ROW_HASHES} AS hashes",
-            counter_column(t)
+             coalesce(sum({}), 0)::int8 AS sent, {} AS hashes",
+            counter_column(t),
+            row_hashes(conn, t)?
         );
         let tenant = format!("(id / {IDS_PER_TENANT})::int4");
         let sql = format!(
@@ -381,7 +388,7 @@ pub fn ledger_open_tenant(
     }
     let found: Vec<T> = Cached::new(
         "SELECT open_rows AS rows, open_id_sums AS id_sums, open_sent_sums AS sent_sums, \
-         open_hashes AS hashes FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
+         open_chain_hashes AS hashes FROM pm_seed.tenants WHERE fingerprint = $1 AND tenant_no = $2",
         vec![Value::Text(fingerprint.to_owned()), Value::Int4(no as i32)],
     )
     .load(conn)?;
@@ -426,7 +433,7 @@ fn recorded(conn: &mut PgConnection, prefix: &str) -> QueryResult<Option<BTreeMa
     }
     diesel::sql_query(format!(
         "SELECT tenant_no, {prefix}rows AS rows, {prefix}id_sums AS id_sums, \
-         {prefix}sent_sums AS sent_sums, {prefix}hashes AS hashes FROM pm_seed.tenants"
+         {prefix}sent_sums AS sent_sums, {prefix}chain_hashes AS hashes FROM pm_seed.tenants"
     ))
     .load::<T>(conn)?
     .into_iter()

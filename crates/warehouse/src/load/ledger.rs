@@ -69,13 +69,16 @@ CREATE TABLE IF NOT EXISTS pm_seed.tenants (
     open_since     DATE,
     hashes         BIGINT[],
     open_hashes    BIGINT[],
+    chain_hashes   BIGINT[],
+    open_chain_hashes BIGINT[],
     PRIMARY KEY (fingerprint, tenant_no)
 );
 ALTER TABLE pm_seed.tenants ADD COLUMN IF NOT EXISTS open_rows BIGINT[],
     ADD COLUMN IF NOT EXISTS open_id_sums BIGINT[], ADD COLUMN IF NOT EXISTS open_sent_sums BIGINT[],
     ADD COLUMN IF NOT EXISTS open_since DATE, ADD COLUMN IF NOT EXISTS hashes BIGINT[],
-    ADD COLUMN IF NOT EXISTS open_hashes BIGINT[];
-COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent), exclusive or of hash_record_extended(row, 0) (hashes; null: not recorded); as_of: the day the tenant''s rows stand at; open_*: the same of the periods still open on open_since, which an advance may overwrite (null: not recorded)';
+    ADD COLUMN IF NOT EXISTS open_hashes BIGINT[], ADD COLUMN IF NOT EXISTS chain_hashes BIGINT[],
+    ADD COLUMN IF NOT EXISTS open_chain_hashes BIGINT[];
+COMMENT ON TABLE pm_seed.tenants IS 'tenants loaded by cargo xtask seed, written in the tenant''s own transaction; per table (billing, campaign, sequence_step, lead, mailbox, warmup): rows, sum of id mod 1e9, sum of sent (emails_sent), exclusive or of every row''s chained column hashes (chain_hashes; null: not recorded; hashes, of hash_record_extended(row, 0), written by xtask 0.2 and older, is no longer written); as_of: the day the tenant''s rows stand at; open_*: the same of the periods still open on open_since, which an advance may overwrite (null: not recorded)';
 CREATE TABLE IF NOT EXISTS pm_seed.written (
     run_id      BIGINT NOT NULL,
     tenant_no   INTEGER NOT NULL,
@@ -536,12 +539,13 @@ pub fn record_tenant(
     Cached::new(
         "WITH w AS (INSERT INTO pm_seed.written (run_id, tenant_no, rows) VALUES ($7, $2, $9)) \
          INSERT INTO pm_seed.tenants (fingerprint, tenant_no, tenant_id, rows, id_sums, sent_sums, run_id, as_of, \
-         open_rows, open_id_sums, open_sent_sums, open_since, hashes, open_hashes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $8, $13, $14) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
+         open_rows, open_id_sums, open_sent_sums, open_since, hashes, open_hashes, chain_hashes, open_chain_hashes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $8, NULL, NULL, $13, $14) ON CONFLICT (fingerprint, tenant_no) DO UPDATE SET \
          rows = EXCLUDED.rows, id_sums = EXCLUDED.id_sums, sent_sums = EXCLUDED.sent_sums, \
          run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of, open_rows = EXCLUDED.open_rows, \
          open_id_sums = EXCLUDED.open_id_sums, open_sent_sums = EXCLUDED.open_sent_sums, \
-         open_since = EXCLUDED.open_since, hashes = EXCLUDED.hashes, open_hashes = EXCLUDED.open_hashes",
+         open_since = EXCLUDED.open_since, hashes = NULL, open_hashes = NULL, \
+         chain_hashes = EXCLUDED.chain_hashes, open_chain_hashes = EXCLUDED.open_chain_hashes",
         vec![
             Value::Text(fingerprint.to_owned()),
             Value::Int4(no as i32),
