@@ -38,11 +38,43 @@ use crate::{Shard, Simulator};
 
 /// Every law `rows` (made by `sim` for the whole world) breaks, one line each.
 pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
-    let mut broken = unfinished_completed_leads(sim, rows);
+    let world = World::of(sim);
+    let mut broken = unfinished_completed_leads(sim, &world, rows);
     broken.extend(rates_off(&sim.profile().rates, rows));
     broken.extend(warmup_rates_off(&sim.profile().warmup, rows));
-    broken.extend(warmup_off(sim, rows));
+    broken.extend(warmup_off(sim, &world, rows));
     broken
+}
+
+/// What the laws read of the world behind the rows, built once: every campaign's number
+/// of steps, and every mailbox by `(company_id, mailbox_id)`.
+struct World {
+    steps: BTreeMap<String, usize>,
+    mailboxes: BTreeMap<(String, String), Mailbox>,
+}
+
+impl World {
+    fn of(sim: &Simulator) -> Self {
+        let mut world = World {
+            steps: BTreeMap::new(),
+            mailboxes: BTreeMap::new(),
+        };
+        for no in sim.tenants(Shard::ALL) {
+            for company in &sim.tenant(no).tenant().companies {
+                for campaign in &company.campaigns {
+                    world
+                        .steps
+                        .insert(campaign.id.clone(), campaign.steps.len());
+                }
+                for mailbox in &company.mailboxes {
+                    world
+                        .mailboxes
+                        .insert((company.id.clone(), mailbox.id.clone()), mailbox.clone());
+                }
+            }
+        }
+        world
+    }
 }
 
 /// The calendar period of each billing row, by its id.
@@ -64,16 +96,9 @@ fn periods_by_billing_id<'a>(sim: &'a Simulator, rows: &Rows) -> BTreeMap<i64, &
 /// to `peak_volume` over the mailbox's ramp days, then `maintenance_volume`) and its
 /// progress the share of the ramp done by the month's end; a mailbox is paused only in a
 /// month it began warmed, and as many such months are paused as `monthly_pause` draws.
-fn warmup_off(sim: &Simulator, rows: &Rows) -> Vec<String> {
+fn warmup_off(sim: &Simulator, world: &World, rows: &Rows) -> Vec<String> {
     let w = &sim.profile().warmup;
-    let mut mailboxes: BTreeMap<(String, String), Mailbox> = BTreeMap::new();
-    for no in sim.tenants(Shard::ALL) {
-        for company in &sim.tenant(no).tenant().companies {
-            for mailbox in &company.mailboxes {
-                mailboxes.insert((company.id.clone(), mailbox.id.clone()), mailbox.clone());
-            }
-        }
-    }
+    let mailboxes = &world.mailboxes;
     let periods = periods_by_billing_id(sim, rows);
     let volume = |mailbox: &Mailbox, age: Day| -> i64 {
         let ramp = mailbox.ramp_days as Day;
@@ -157,19 +182,8 @@ fn warmup_off(sim: &Simulator, rows: &Rows) -> Vec<String> {
 }
 
 /// Leads whose status is `completed` though they did not receive every step.
-fn unfinished_completed_leads(sim: &Simulator, rows: &Rows) -> Vec<String> {
-    let mut steps: BTreeMap<String, usize> = BTreeMap::new();
-    for no in sim.tenants(Shard::ALL) {
-        let activity = sim.tenant(no);
-        for campaign in activity
-            .tenant()
-            .companies
-            .iter()
-            .flat_map(|c| &c.campaigns)
-        {
-            steps.insert(campaign.id.clone(), campaign.steps.len());
-        }
-    }
+fn unfinished_completed_leads(sim: &Simulator, world: &World, rows: &Rows) -> Vec<String> {
+    let steps = &world.steps;
     // The calendar's first month: its leads may have been enrolled before it began, and
     // their first emails are not in the world.
     let first_month = sim
@@ -247,15 +261,7 @@ fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
         let Some(position) = step_position(&step.new.step_id) else {
             continue;
         };
-        let sum = by_position.entry(position).or_default();
-        let c = &step.new.counters;
-        sum.sent += c.sent;
-        sum.bounced += c.bounced;
-        sum.opened_tracked += c.opened_tracked;
-        sum.clicked_tracked += c.clicked_tracked;
-        sum.replied += c.replied;
-        sum.unsubscribed += c.unsubscribed;
-        sum.spam_complaints += c.spam_complaints;
+        *by_position.entry(position).or_default() += step.new.counters;
     }
     const OUTCOMES: [&str; 6] = [
         "bounces",
@@ -297,15 +303,7 @@ fn rates_off(rates: &Rates, rows: &Rows) -> Vec<String> {
 /// Warmup outcome counts, over every warmup row, that stray from the profile's rates:
 /// bounces of the warmup mail sent, opens and replies of the mail delivered.
 fn warmup_rates_off(warmup: &Warmup, rows: &Rows) -> Vec<String> {
-    let mut c = Counters::default();
-    for row in &rows.warmups {
-        let w = &row.new.counters;
-        c.sent += w.sent;
-        c.bounced += w.bounced;
-        c.delivered += w.delivered;
-        c.opened_tracked += w.opened_tracked;
-        c.replied += w.replied;
-    }
+    let c: Counters = rows.warmups.iter().map(|row| row.new.counters).sum();
     [
         ("bounces", c.bounced, c.sent, warmup.bounce),
         ("opens", c.opened_tracked, c.delivered, warmup.open),
