@@ -49,6 +49,23 @@ pub struct Checksum {
     pub hashes: Option<PerTable<i64>>,
 }
 
+/// The column naming a row's period: a billing row's own id, every other row's
+/// `billing_id`.
+fn period_column(table: Table) -> &'static str {
+    match table {
+        Table::Billing => "id",
+        _ => "billing_id",
+    }
+}
+
+/// The `WHERE` clause keeping `table`'s rows of the periods bound as `$1`, or none.
+fn in_periods(table: Table, periods: Option<&[i64]>) -> String {
+    match periods {
+        Some(_) => format!(" WHERE {} = ANY($1)", period_column(table)),
+        None => String::new(),
+    }
+}
+
 /// The counter each table's checksum sums.
 fn counter_column(table: Table) -> &'static str {
     match table {
@@ -150,11 +167,7 @@ pub fn totals(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<T
     diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
     let mut totals = Totals::default();
     for t in Table::ALL {
-        let scope = match (periods, t) {
-            (None, _) => "",
-            (Some(_), Table::Billing) => " WHERE id = ANY($1)",
-            (Some(_), _) => " WHERE billing_id = ANY($1)",
-        };
+        let scope = in_periods(t, periods);
         let sql = format!(
             "SELECT count(*) AS rows, {} AS hashes FROM {} t{scope}",
             row_hashes(conn, t)?,
@@ -259,9 +272,10 @@ pub fn tenant_open_locked(
         .into_iter()
         .map(|t| -> QueryResult<String> {
             let i = t.position();
-            let (period, rows) = match t {
-                Table::Billing => ("id", "open"),
-                _ => ("billing_id", "x"),
+            let period = period_column(t);
+            let rows = match t {
+                Table::Billing => "open",
+                _ => "x",
             };
             let from = match t {
                 Table::Billing => "open".to_owned(),
@@ -307,14 +321,8 @@ fn sums(conn: &mut PgConnection, periods: Option<&[i64]>) -> QueryResult<BTreeMa
     diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
     let mut found: BTreeMap<u32, Checksum> = BTreeMap::new();
     for t in Table::ALL {
-        let period = match t {
-            Table::Billing => "id",
-            _ => "billing_id",
-        };
-        let scope = match periods {
-            Some(_) => format!(" WHERE {period} = ANY($1)"),
-            None => String::new(),
-        };
+        let period = period_column(t);
+        let scope = in_periods(t, periods);
         // An ordinal fits an int4 (it is below 10⁹), whose sum PostgreSQL keeps in an
         // int8; the sum of an int8 goes through numeric, which is slower.
         let sums = format!(
