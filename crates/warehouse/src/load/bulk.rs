@@ -33,6 +33,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Text};
 use sim::ids::Table;
+use sim::Shard;
 
 use crate::target::Target;
 
@@ -190,13 +191,26 @@ pub fn warning(conn: &mut PgConnection) -> QueryResult<Option<String>> {
     )))
 }
 
-/// Refuses the bulk path on a Citus database: Citus refuses triggers on distributed
-/// tables (unless `citus.enable_unsafe_triggers`), and does not forward the session
-/// setting of [`BYPASS`] to its workers, so neither the write guard nor the seed's own way
-/// past it would work. Tenant by tenant (`--shard`) is the path that does. `whole_into_empty`:
-/// the run is a whole seed (no `--shard`) into empty tables, which takes the bulk path.
-pub fn refuse_on_citus(citus: bool, whole_into_empty: bool) -> Result<()> {
-    if citus && whole_into_empty {
+/// Whether a run that has the warehouse to itself takes the bulk path: a whole seed (no
+/// `--shard`, which is `--shard 1/1`) into a warehouse that holds none of its tenants, or a
+/// whole seed finishing a bulk load that was interrupted. A sharded run never does: its
+/// pods share the warehouse, so each tenant goes in its own transaction, keys in place.
+pub fn takes_bulk_path(shard: Shard, interrupted: bool, nothing_loaded: bool) -> bool {
+    shard == Shard::ALL && (interrupted || nothing_loaded)
+}
+
+/// Refuses on a Citus database a run that would take the bulk path
+/// ([`takes_bulk_path`]): Citus refuses triggers on distributed tables (unless
+/// `citus.enable_unsafe_triggers`), and does not forward the session setting of
+/// [`BYPASS`] to its workers, so neither the write guard nor the seed's own way past it
+/// would work. Tenant by tenant (`--shard`) is the path that does.
+pub fn refuse_on_citus(
+    citus: bool,
+    shard: Shard,
+    interrupted: bool,
+    nothing_loaded: bool,
+) -> Result<()> {
+    if citus && takes_bulk_path(shard, interrupted, nothing_loaded) {
         refuse!(
             Unsupported,
             "this database has the citus extension: the bulk path (keys dropped, guard \
@@ -381,14 +395,47 @@ fn in_parallel(target: &Target, jobs: usize, groups: &[Vec<String>], what: &str)
 mod tests {
     use super::*;
 
+    fn shard(text: &str) -> Shard {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_whole_seed_into_nothing_or_finishing_a_bulk_load_takes_the_bulk_path() {
+        // (shard, interrupted, nothing loaded) -> bulk
+        let cases = [
+            ("1/1", false, true, true),
+            ("1/1", true, false, true),
+            ("1/1", true, true, true),
+            ("1/1", false, false, false),
+            ("1/2", false, true, false),
+            ("2/2", true, true, false),
+            ("3/7", false, false, false),
+        ];
+        for (text, interrupted, nothing_loaded, bulk) in cases {
+            assert_eq!(
+                takes_bulk_path(shard(text), interrupted, nothing_loaded),
+                bulk,
+                "--shard {text}, interrupted {interrupted}, nothing loaded {nothing_loaded}"
+            );
+        }
+        assert_eq!(shard("1/1"), Shard::ALL, "no --shard is --shard 1/1");
+    }
+
     #[test]
     fn the_bulk_path_is_refused_on_citus_naming_shard() {
-        let refused = refuse_on_citus(true, true).unwrap_err().to_string();
-        assert!(refused.contains("citus extension"), "{refused}");
-        assert!(refused.contains("--shard I/N"), "{refused}");
-        // Plain PostgreSQL, or a warehouse that holds tenants already (tenant by tenant).
-        refuse_on_citus(false, true).unwrap();
-        refuse_on_citus(true, false).unwrap();
+        for (interrupted, nothing_loaded) in [(false, true), (true, false)] {
+            let refused = refuse_on_citus(true, Shard::ALL, interrupted, nothing_loaded)
+                .unwrap_err()
+                .to_string();
+            assert!(refused.contains("citus extension"), "{refused}");
+            assert!(refused.contains("--shard I/N"), "{refused}");
+            assert_eq!(refused.lines().count(), 1, "one message: {refused}");
+        }
+        // Plain PostgreSQL; an advance of a whole seed; any sharded run.
+        refuse_on_citus(false, Shard::ALL, false, true).unwrap();
+        refuse_on_citus(true, Shard::ALL, false, false).unwrap();
+        refuse_on_citus(true, shard("1/2"), false, true).unwrap();
+        refuse_on_citus(true, shard("2/2"), true, true).unwrap();
     }
 
     #[test]

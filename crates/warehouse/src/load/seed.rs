@@ -107,6 +107,17 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
     // This connection may empty tables whose keys an interrupted bulk load left missing.
     diesel::sql_query(bulk::BYPASS).execute(&mut conn)?;
     migrate(&mut conn, observer)?;
+    // A run that would take the bulk path, which Citus cannot run, is refused before it
+    // deletes or loads anything (on Citus the migrations are in place before any seed, so
+    // the step above changed nothing).
+    if bulk::has_citus(&mut conn)? {
+        let interrupted = bulk::warning(&mut conn)
+            .map_err(db_step("checking the keys"))?
+            .is_some();
+        let nothing_loaded =
+            args.reset || ledger::table_counts(&mut conn)?.values().all(|&n| n == 0);
+        bulk::refuse_on_citus(true, world.shard, interrupted, nothing_loaded)?;
+    }
     if args.reset {
         wait_for_killed_runs(&mut conn, observer)?;
         let removed = ledger::reset(&mut conn, target.database(), args.confirm.as_deref())
@@ -119,12 +130,6 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
             InterruptedBulkLoad,
             "{warning} (the whole seed, without --shard)"
         );
-    }
-    // A whole seed into an empty warehouse takes the bulk path, which Citus cannot run:
-    // refused before anything is written.
-    if world.shard == Shard::ALL && bulk::has_citus(&mut conn)? {
-        let empty = ledger::table_counts(&mut conn)?.values().all(|&n| n == 0);
-        bulk::refuse_on_citus(true, empty)?;
     }
     let (done, run_id) = ledger::begin(&mut conn, &world, target.database())
         .map_err(db_step("checking the ledger"))?;
@@ -187,8 +192,7 @@ pub fn run(args: &SeedOptions, observer: &dyn Observer) -> Result<SeedReport> {
     }
     // The bulk path: the whole seed into empty tables (or finishing one that did), with
     // no other run of it sharing the warehouse; otherwise tenant by tenant, keys in place.
-    let bulk = world.shard == Shard::ALL
-        && (pending.is_some() || done.is_empty())
+    let bulk = bulk::takes_bulk_path(world.shard, pending.is_some(), done.is_empty())
         && guard::take_alone(&mut conn).map_err(db_step("locking the warehouse"))?;
     if pending.is_some() && !bulk {
         fail!(
