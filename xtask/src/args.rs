@@ -126,13 +126,14 @@ pub struct AuditArgs {
     /// screens), each rule's own query where a screen was true, and the total.
     #[arg(long)]
     pub timings: bool,
-    /// Audit only this tenant's periods and their rows (B10 and C6 still compare its
-    /// companies, campaigns and mailboxes with the other tenants').
+    /// Audit only this tenant's periods and their rows. B2, B10, C6 and E1 still read the
+    /// rest of the warehouse where they need it (docs/rules.md, "Scoped audits").
     #[arg(long)]
     pub tenant: Option<String>,
     /// Audit only the periods starting in these months, `FROM..UNTIL` (YYYY-MM, both
     /// included, either end open: `2026-11..` is the open month of a warehouse as of a
-    /// November day, and later ones); B2 and E1 still compare them with the others.
+    /// November day, and later ones); B2, B10, C6 and E1 still read the other periods
+    /// where they need them.
     #[arg(long, value_name = "FROM..UNTIL")]
     pub periods: Option<Months>,
 }

@@ -33,15 +33,9 @@ enum Task {
     /// Fill a warehouse with a simulated world (default: the local dev warehouse).
     Seed(args::SeedArgs),
     /// Check every rule A1–E1 (and S1–S3) in SQL, on the whole warehouse or a scope of it.
-    ///
-    /// Exit codes: 0 when every rule holds, 1 when rules are violated, 2 when the audit
-    /// could not run (cannot connect, not a warehouse, keys missing mid-bulk-load).
     #[command(after_help = EXIT_CODES)]
     Audit(args::AuditArgs),
-    /// Show what was seeded into a warehouse.
-    ///
-    /// Exit codes with `--verify`: 0 when the tables match the ledger, 1 when they differ,
-    /// 2 when it could not check (cannot connect, not a warehouse, keys missing).
+    /// Show what was seeded into a warehouse (exit codes: with `--verify`).
     #[command(after_help = EXIT_CODES)]
     Status {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
@@ -143,9 +137,9 @@ enum Task {
 }
 
 /// The checks' exit codes, under their `--help`.
-const EXIT_CODES: &str = "Exit codes: 0 passed, 1 failed (rules violated; tables that differ from \
-the ledger), 2 could not check (cannot connect, not a warehouse, keys missing mid-bulk-load, \
-a failed query).";
+const EXIT_CODES: &str = "Exit codes: 0 passed (every rule holds; the tables match the ledger), \
+1 failed (rules violated; tables that differ from the ledger), 2 could not check (cannot \
+connect, not a warehouse, keys missing mid-bulk-load, a failed query).";
 
 impl Task {
     /// For a task that needs a server: its `--database-url`, whether it only creates scratch

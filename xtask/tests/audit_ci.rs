@@ -295,8 +295,27 @@ fn status_verify_exits_1_when_the_tables_differ_and_2_when_it_cannot_check() {
     );
     let run = verify(db.url()).failed(&["differ from the seed ledger"]);
     assert_eq!(run.output.status.code(), Some(1), "{run}");
-    let run = verify("postgres://127.0.0.1:1/penguinmails");
+    // Could not check: no server, not a warehouse, keys missing mid-bulk-load.
+    let plain = ScratchDb::new("exit_status_plain");
+    for url in ["postgres://127.0.0.1:1/penguinmails", plain.url()] {
+        let run = verify(url);
+        assert_eq!(run.output.status.code(), Some(2), "{run}");
+    }
+    warehouse::load::drop_keys(&mut db.conn()).unwrap();
+    let run = verify(db.url()).failed(&["keys missing"]);
     assert_eq!(run.output.status.code(), Some(2), "{run}");
+}
+
+#[test]
+fn help_documents_the_exit_codes_of_audit_and_status() {
+    for task in ["audit", "status"] {
+        let run = xtask(&[task, "--help"]);
+        assert_eq!(run.output.status.code(), Some(0), "{run}");
+        let help = run.stdout();
+        for code in ["0 passed", "1 failed", "2 could not check"] {
+            assert!(help.contains(code), "{task} --help lacks {code:?}: {help}");
+        }
+    }
 }
 
 #[test]

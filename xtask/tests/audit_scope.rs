@@ -224,7 +224,12 @@ fn a_scoped_audit_finds_each_breakage_inside_it_and_none_outside() {
                 cases.push(Case::new(Some(other), None, None));
             }
         } else {
-            // A row without a period (A7, C1) lies in no scope.
+            // A row without a period (A7: no billing_id; C1: a billing_id that names no
+            // period) lies in no scope; every other breakage must be placed.
+            assert!(
+                [RuleId::A7, RuleId::C1].contains(&rule),
+                "breaking {rule:?}: its violations lie in no period"
+            );
             cases.push(Case::new(Some(&tenants[0]), None, None));
             cases.push(Case::new(None, Some(&months[0]), None));
         }

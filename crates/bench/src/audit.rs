@@ -121,8 +121,19 @@ pub fn run(database_url: Option<&str>, rounds: u32) -> Result<()> {
         line.push_str(&format!("  {:>17}  {ratio:>4.2}x", ""));
     }
     println!("{line}");
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    println!(
+        "  goals (medians): audit <= {AUDIT_GOAL:.2}x a scan: {}; each scope <= {SCOPE_GOAL:.2}x the audit: {}",
+        verdict(medians[0] <= AUDIT_GOAL),
+        verdict(medians[1..].iter().all(|r| *r <= SCOPE_GOAL)),
+    );
     Ok(())
 }
+
+/// The audit's goal on staging, in full scans of the six tables.
+const AUDIT_GOAL: f64 = 5.0;
+/// A scoped audit's goal on staging (a month, the largest tenant), in full audits.
+const SCOPE_GOAL: f64 = 0.25;
 
 /// The median of `values` (the mean of the middle two for an even count).
 fn median(values: &mut [f64]) -> f64 {

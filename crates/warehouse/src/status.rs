@@ -26,13 +26,15 @@ pub struct Status {
 }
 
 impl Status {
-    /// Whether the warehouse passed the check that was asked for: a verified warehouse
-    /// that differs from its ledger fails with [`Error::Tampered`](crate::Error::Tampered) (exit 1); one whose
-    /// keys are missing cannot be checked ([`Error::InterruptedBulkLoad`](crate::Error::InterruptedBulkLoad), exit 2).
+    /// Whether the warehouse passed the check that was asked for: one whose keys are
+    /// missing cannot be checked, since a bulk load was cut short in the middle of its
+    /// rows ([`Error::InterruptedBulkLoad`](crate::Error::InterruptedBulkLoad), exit 2),
+    /// whatever the comparison found; otherwise a verified warehouse that differs from its
+    /// ledger fails with [`Error::Tampered`](crate::Error::Tampered) (exit 1).
     pub fn verdict(self) -> Result<()> {
         match (self.verified, self.keys_missing) {
-            (Some(Err(tampered)), _) => Err(tampered),
-            (Some(Ok(())), Some(warning)) => fail!(InterruptedBulkLoad, "{warning}"),
+            (Some(_), Some(warning)) => fail!(InterruptedBulkLoad, "{warning}"),
+            (Some(Err(tampered)), None) => Err(tampered),
             _ => Ok(()),
         }
     }
