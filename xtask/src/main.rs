@@ -35,7 +35,7 @@ enum Task {
     /// Check every rule A1–E1 (and S1–S3) in SQL, on the whole warehouse or a scope of it.
     #[command(after_help = EXIT_CODES)]
     Audit(args::AuditArgs),
-    /// Show what was seeded into a warehouse (exit codes: with `--verify`).
+    /// Show what was seeded into a warehouse; `--verify` checks the six tables against it.
     #[command(after_help = EXIT_CODES)]
     Status {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
@@ -108,7 +108,8 @@ enum Task {
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
         rounds: u32,
     },
-    /// Measure the audit against one full scan of the same warehouse: the ratio, per round.
+    /// Measure the audit against one full scan of the same warehouse, and scoped audits (the
+    /// busiest month, the open month, the largest tenant) against the audit: ratios per round.
     BenchAudit {
         /// The warehouse (default: `DATABASE_URL`, `.env`, or the local `penguinmails_dev`).
         #[arg(long)]

@@ -24,8 +24,23 @@
 //!   day plus its campaign mail over the month's weekdays. A mailbox is paused only in a
 //!   month it began warmed, and the paused share of those months is a binomial draw at
 //!   `monthly_pause`.
+//! - **Time runs as the calendar says.** The periods are the calendar months
+//!   from the first to the as-of day's; a closed month's rows were aggregated by the
+//!   batch that closed it, an open month's by the batch on the as-of day, and its lead
+//!   rows by the batch after their last email, which went out on a weekday; a tenant
+//!   that left is said to have left on its last period's end. Weekdays come from
+//!   chrono's calendar, not from the simulator's arithmetic.
+//! - **Campaigns live as drawn.** Step positions, gaps, variants and
+//!   step ids, enrolment length, launch weekday and pause day within the profile; no
+//!   more campaigns enrolling at once than the company's concurrency; no lead row after
+//!   a campaign's pause; a campaign row for every month with lead rows, counting the
+//!   finished ones, `completed` exactly when its enrolment ended and every lead is done,
+//!   else `paused` exactly after its pause; and no lead left `active` once its sequence
+//!   is over.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
 
 use schema::keys::step_position;
 use schema::models::{Counters, LeadStatus, WarmupStatus};
@@ -33,38 +48,56 @@ use schema::models::{Counters, LeadStatus, WarmupStatus};
 use crate::calendar::{Calendar, Day, Period};
 use crate::profile::{Rates, Warmup};
 use crate::rows::Rows;
-use crate::world::Mailbox;
+use crate::world::{Campaign, Mailbox};
 use crate::{Shard, Simulator};
+
+mod campaigns;
+mod time;
 
 /// Every law `rows` (made by `sim` for the whole world) breaks, one line each.
 pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
     let world = World::of(sim);
-    let mut broken = unfinished_completed_leads(sim, &world, rows);
+    let p = sim.profile();
+    let mut broken = time::calendar_off(p.first_period, p.as_of, sim.calendar().periods());
+    broken.extend(time::updates_off(sim, rows));
+    broken.extend(time::departures_off(sim, &world, rows));
+    broken.extend(campaigns::drawn_off(sim, &world));
+    broken.extend(campaigns::rows_off(sim, &world, rows));
+    broken.extend(unfinished_completed_leads(sim, &world, rows));
     broken.extend(rates_off(&sim.profile().rates, rows));
     broken.extend(warmup_rates_off(&sim.profile().warmup, rows));
     broken.extend(warmup_off(sim, &world, rows));
     broken
 }
 
-/// What the laws read of the world behind the rows, built once: every campaign's number
-/// of steps, and every mailbox by `(company_id, mailbox_id)`.
+/// What the laws read of the world behind the rows, built once: every campaign by its
+/// id (with its company's number in the run), every mailbox by `(company_id,
+/// mailbox_id)`, and each tenant with the day the simulator says it left.
 struct World {
-    steps: BTreeMap<String, usize>,
+    campaigns: BTreeMap<String, (usize, Campaign)>,
     mailboxes: BTreeMap<(String, String), Mailbox>,
+    left: Vec<(String, Option<NaiveDate>)>,
 }
 
 impl World {
     fn of(sim: &Simulator) -> Self {
         let mut world = World {
-            steps: BTreeMap::new(),
+            campaigns: BTreeMap::new(),
             mailboxes: BTreeMap::new(),
+            left: Vec::new(),
         };
+        let mut companies = 0;
         for no in sim.tenants(Shard::ALL) {
-            for company in &sim.tenant(no).tenant().companies {
+            let activity = sim.tenant(no);
+            world
+                .left
+                .push((activity.tenant().id.clone(), activity.left_on()));
+            for company in &activity.tenant().companies {
+                companies += 1;
                 for campaign in &company.campaigns {
                     world
-                        .steps
-                        .insert(campaign.id.clone(), campaign.steps.len());
+                        .campaigns
+                        .insert(campaign.id.clone(), (companies, campaign.clone()));
                 }
                 for mailbox in &company.mailboxes {
                     world
@@ -153,12 +186,10 @@ fn warmup_off(sim: &Simulator, world: &World, rows: &Rows) -> Vec<String> {
         // plus its campaign mail over the month's weekdays.
         let warmup = warmed.get(&(r.company_id.as_str(), r.mailbox_id.as_str(), r.billing_id));
         let last_day = period.active_end_day - 1 - mailbox.warmup_start;
-        let weekdays = sim
-            .calendar()
-            .weekdays(period.start_day, period.active_end_day)
-            .max(1);
+        let first = sim.profile().first_period;
+        let weekdays = time::weekdays(first, period.start_day, period.active_end_day).max(1);
         let expected = warmup.map_or(0, |_| volume(mailbox, last_day))
-            + (i64::from(r.counters.sent) - warmup.copied().unwrap_or(0)) / i64::from(weekdays);
+            + (i64::from(r.counters.sent) - warmup.copied().unwrap_or(0)) / weekdays;
         if i64::from(r.current_volume) != expected {
             off.push(format!(
                 "mailbox {} in {} has a volume of {} a day, where its ramp and mail give {expected}",
@@ -183,7 +214,6 @@ fn warmup_off(sim: &Simulator, world: &World, rows: &Rows) -> Vec<String> {
 
 /// Leads whose status is `completed` though they did not receive every step.
 fn unfinished_completed_leads(sim: &Simulator, world: &World, rows: &Rows) -> Vec<String> {
-    let steps = &world.steps;
     // The calendar's first month: its leads may have been enrolled before it began, and
     // their first emails are not in the world.
     let first_month = sim
@@ -215,7 +245,10 @@ fn unfinished_completed_leads(sim: &Simulator, world: &World, rows: &Rows) -> Ve
     leads
         .into_iter()
         .filter_map(|(id, lead)| {
-            let due = steps.get(lead.campaign).copied().unwrap_or(0) as i64;
+            let due = world
+                .campaigns
+                .get(lead.campaign)
+                .map_or(0, |(_, c)| c.steps.len()) as i64;
             let short = if lead.cut {
                 lead.sent > due
             } else {
@@ -368,6 +401,8 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
+    use schema::models::CampaignStatus;
 
     fn dev_world() -> (Simulator, Rows) {
         let (_, profile) = crate::arbitrary::built_in().remove(0);
@@ -380,6 +415,159 @@ mod tests {
     fn a_simulated_world_keeps_every_law() {
         let (sim, rows) = dev_world();
         assert_eq!(broken(&sim, &rows), Vec::<String>::new());
+    }
+
+    /// Whether some line of `broken` contains every needle.
+    fn caught(broken: &[String], needles: &[&str]) -> bool {
+        broken.iter().any(|b| needles.iter().all(|n| b.contains(n)))
+    }
+
+    #[test]
+    fn periods_that_skip_or_miss_a_month_are_caught() {
+        let (sim, _) = dev_world();
+        let (p, periods) = (sim.profile(), sim.calendar().periods());
+        assert!(time::calendar_off(p.first_period, p.as_of, periods).is_empty());
+        let short = &periods[..periods.len() - 1];
+        assert_eq!(time::calendar_off(p.first_period, p.as_of, short).len(), 1);
+        let skipped: Vec<Period> = periods.iter().copied().filter(|q| q.index != 1).collect();
+        assert_eq!(
+            time::calendar_off(p.first_period, p.as_of, &skipped).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn rows_aggregated_off_the_nightly_batch_or_mail_on_a_weekend_are_caught() {
+        let (sim, rows) = dev_world();
+        let as_of = Calendar::midnight(sim.profile().as_of);
+        let open = |billing_id: i64| {
+            rows.billing
+                .iter()
+                .any(|b| b.id == billing_id && b.new.period_end > as_of)
+        };
+        let mut late = rows.clone();
+        let closed = late
+            .leads
+            .iter_mut()
+            .find(|l| !open(l.new.billing_id))
+            .unwrap();
+        closed.new.updated += chrono::Duration::hours(1);
+        let id = closed.id.to_string();
+        assert!(caught(
+            &broken(&sim, &late),
+            &["lead row", &id, "not by the batch"]
+        ));
+
+        let mut weekend = rows.clone();
+        let lead = weekend
+            .leads
+            .iter_mut()
+            .find(|l| open(l.new.billing_id))
+            .unwrap();
+        // Moved to the batch after the Saturday before its last email.
+        let day = (lead.new.updated - chrono::Duration::days(1)).date_naive();
+        let saturday = day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday() + 2));
+        lead.new.updated = Calendar::batch_on(saturday.succ_opt().unwrap());
+        let id = lead.id.to_string();
+        assert!(caught(&broken(&sim, &weekend), &["lead row", &id, "Sat"]));
+
+        let mut mailbox = rows;
+        mailbox.mailboxes[0].new.updated -= chrono::Duration::days(1);
+        assert!(caught(&broken(&sim, &mailbox), &["mailbox row"]));
+    }
+
+    #[test]
+    fn a_tenant_said_to_leave_on_another_day_is_caught() {
+        let (sim, rows) = dev_world();
+        let mut world = World::of(&sim);
+        assert!(time::departures_off(&sim, &world, &rows).is_empty());
+        let left = world.left.iter().position(|(_, on)| on.is_some()).unwrap();
+        world.left[left].1 = None;
+        let still = world.left.iter().rposition(|(_, on)| on.is_none()).unwrap();
+        world.left[still].1 = Some(sim.profile().as_of);
+        assert_eq!(time::departures_off(&sim, &world, &rows).len(), 2);
+    }
+
+    #[test]
+    fn campaigns_drawn_outside_the_profile_are_caught() {
+        let (sim, _) = dev_world();
+        let world = World::of(&sim);
+        assert!(campaigns::drawn_off(&sim, &world).is_empty());
+        let tamper = |change: &dyn Fn(&mut Campaign)| {
+            let mut world = World::of(&sim);
+            let (id, (_, campaign)) = world.campaigns.iter_mut().next().unwrap();
+            change(campaign);
+            let id = id.clone();
+            (id, campaigns::drawn_off(&sim, &world))
+        };
+        let late_first_step = tamper(&|c| c.steps[0].offset = 1);
+        assert!(caught(&late_first_step.1, &[&late_first_step.0, "step 1"]));
+        let long = tamper(&|c| c.enrol_end += 1000);
+        assert!(caught(&long.1, &[&long.0, "enrols"]));
+        let paused_at_launch = tamper(&|c| c.paused_at = Some(c.launch));
+        assert!(caught(
+            &paused_at_launch.1,
+            &[&paused_at_launch.0, "paused"]
+        ));
+        let saturday = tamper(&|c| {
+            let first = sim.profile().first_period;
+            while time::is_weekday(time::date_of(first, c.launch)) {
+                c.launch += 1;
+            }
+        });
+        assert!(caught(&saturday.1, &[&saturday.0, "weekend"]));
+        let crowded = tamper(&|c| c.concurrency = 0);
+        assert!(caught(&crowded.1, &[&crowded.0, "enrol on day"]));
+    }
+
+    #[test]
+    fn campaign_rows_that_tell_another_story_than_their_leads_are_caught() {
+        let (sim, rows) = dev_world();
+        let world = World::of(&sim);
+        assert!(campaigns::rows_off(&sim, &world, &rows).is_empty());
+
+        let mut counted = rows.clone();
+        counted.campaigns[0].new.completed_leads += 1;
+        assert!(caught(
+            &campaigns::rows_off(&sim, &world, &counted),
+            &["completed leads"]
+        ));
+
+        let mut status = rows.clone();
+        let done = status
+            .campaigns
+            .iter_mut()
+            .find(|c| c.new.status == CampaignStatus::Completed)
+            .unwrap();
+        done.new.status = CampaignStatus::Active;
+        let id = done.new.campaign_id.clone();
+        assert!(caught(
+            &campaigns::rows_off(&sim, &world, &status),
+            &[&id, "Active"]
+        ));
+
+        let mut missing = rows.clone();
+        let gone = missing.campaigns.remove(0).new.campaign_id;
+        assert!(caught(
+            &campaigns::rows_off(&sim, &world, &missing),
+            &[&gone, "but no row"]
+        ));
+
+        let mut stuck = rows;
+        let lead = stuck
+            .leads
+            .iter_mut()
+            .find(|l| {
+                l.new.status == LeadStatus::Completed
+                    && world.campaigns[&l.new.campaign_id].1.paused_at.is_none()
+            })
+            .unwrap();
+        lead.new.status = LeadStatus::Active;
+        let id = lead.new.lead_id.clone();
+        assert!(caught(
+            &campaigns::rows_off(&sim, &world, &stuck),
+            &[&id, "still active"]
+        ));
     }
 
     #[test]
