@@ -30,6 +30,11 @@
 //!   rows by the batch after their last email, which went out on a weekday; a tenant
 //!   that left is said to have left on its last period's end. Weekdays come from
 //!   chrono's calendar, not from the simulator's arithmetic.
+//! - **Customers come and go at the profile's rates.** Each month signs up
+//!   `⌊monthly_signups × tenants + U⌋` tenants, in number order; trials and churn are
+//!   binomial at `trial_share` and `monthly_churn`; a trial's first month has no
+//!   subscription; companies get domains and mailboxes within the profile's ranges, one
+//!   more domain a month at most, while their tenant is a customer.
 //! - **Campaigns live as drawn.** Step positions, gaps, variants and
 //!   step ids, enrolment length, launch weekday and pause day within the profile; no
 //!   more campaigns enrolling at once than the company's concurrency; no lead row after
@@ -48,10 +53,11 @@ use schema::models::{Counters, LeadStatus, WarmupStatus};
 use crate::calendar::{Calendar, Day, Period};
 use crate::profile::{Rates, Warmup};
 use crate::rows::Rows;
-use crate::world::{Campaign, Mailbox};
+use crate::world::{Campaign, Mailbox, Tenant};
 use crate::{Shard, Simulator};
 
 mod campaigns;
+mod tenancy;
 mod time;
 
 /// Every law `rows` (made by `sim` for the whole world) breaks, one line each.
@@ -61,6 +67,9 @@ pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
     let mut broken = time::calendar_off(p.first_period, p.as_of, sim.calendar().periods());
     broken.extend(time::updates_off(sim, rows));
     broken.extend(time::departures_off(sim, &world, rows));
+    broken.extend(tenancy::customers_off(sim, &world));
+    broken.extend(tenancy::subscriptions_off(sim, &world, rows));
+    broken.extend(tenancy::companies_off(sim, &world));
     broken.extend(campaigns::drawn_off(sim, &world));
     broken.extend(campaigns::rows_off(sim, &world, rows));
     broken.extend(unfinished_completed_leads(sim, &world, rows));
@@ -72,11 +81,12 @@ pub fn broken(sim: &Simulator, rows: &Rows) -> Vec<String> {
 
 /// What the laws read of the world behind the rows, built once: every campaign by its
 /// id (with its company's number in the run), every mailbox by `(company_id,
-/// mailbox_id)`, and each tenant with the day the simulator says it left.
+/// mailbox_id)`, each tenant with the day the simulator says it left, and the tenants.
 struct World {
     campaigns: BTreeMap<String, (usize, Campaign)>,
     mailboxes: BTreeMap<(String, String), Mailbox>,
     left: Vec<(String, Option<NaiveDate>)>,
+    tenants: Vec<Tenant>,
 }
 
 impl World {
@@ -85,6 +95,7 @@ impl World {
             campaigns: BTreeMap::new(),
             mailboxes: BTreeMap::new(),
             left: Vec::new(),
+            tenants: Vec::new(),
         };
         let mut companies = 0;
         for no in sim.tenants(Shard::ALL) {
@@ -105,6 +116,7 @@ impl World {
                         .insert((company.id.clone(), mailbox.id.clone()), mailbox.clone());
                 }
             }
+            world.tenants.push(activity.tenant().clone());
         }
         world
     }
@@ -401,6 +413,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Profile;
     use chrono::Datelike;
     use schema::models::CampaignStatus;
 
@@ -486,6 +499,78 @@ mod tests {
         let still = world.left.iter().rposition(|(_, on)| on.is_none()).unwrap();
         world.left[still].1 = Some(sim.profile().as_of);
         assert_eq!(time::departures_off(&sim, &world, &rows).len(), 2);
+    }
+
+    #[test]
+    fn sign_ups_trials_and_churn_off_their_rates_are_caught() {
+        // The staging world (its tenants, not its rows): enough sign-ups to tell a rate
+        // from another.
+        let sim = Simulator::new(Profile::load("staging").unwrap(), 1);
+        assert!(tenancy::customers_off(&sim, &World::of(&sim)).is_empty());
+        let tamper = |change: &dyn Fn(&mut Vec<Tenant>)| {
+            let mut world = World::of(&sim);
+            change(&mut world.tenants);
+            tenancy::customers_off(&sim, &world)
+        };
+        let initial = sim.profile().tenants as usize;
+        // The first sign-up moved to the month before its own: one month too few, one
+        // too many (or out of order).
+        let early = tamper(&|tenants| tenants[initial].signup_day -= 31);
+        assert!(caught(&early, &["sign"]), "{early:?}");
+        let all_trials =
+            tamper(&|tenants| tenants[initial..].iter_mut().for_each(|t| t.trial = true));
+        assert!(
+            caught(&all_trials, &["tenancy:", "trials"]),
+            "{all_trials:?}"
+        );
+        let nobody_leaves = tamper(&|tenants| {
+            let open = sim.calendar().periods().len() - 1;
+            tenants.iter_mut().for_each(|t| t.last_period = open)
+        });
+        assert!(
+            caught(&nobody_leaves, &["tenancy:", "churned"]),
+            "{nobody_leaves:?}"
+        );
+    }
+
+    #[test]
+    fn a_subscription_in_a_trial_month_or_none_after_it_is_caught() {
+        let (sim, mut rows) = dev_world();
+        let world = World::of(&sim);
+        assert!(tenancy::subscriptions_off(&sim, &world, &rows).is_empty());
+        let billing = rows
+            .billing
+            .iter_mut()
+            .find(|b| b.new.subscription_id.is_some())
+            .unwrap();
+        billing.new.subscription_id = None;
+        let id = billing.id.to_string();
+        assert!(caught(
+            &tenancy::subscriptions_off(&sim, &world, &rows),
+            &[&id]
+        ));
+    }
+
+    #[test]
+    fn companies_outside_the_profile_are_caught() {
+        let (sim, _) = dev_world();
+        assert!(tenancy::companies_off(&sim, &World::of(&sim)).is_empty());
+        let tamper = |change: &dyn Fn(&mut crate::world::Company)| {
+            let mut world = World::of(&sim);
+            let company = &mut world.tenants[0].companies[0];
+            change(company);
+            let id = company.id.clone();
+            (id, tenancy::companies_off(&sim, &world))
+        };
+        let twin = tamper(&|c| {
+            let copy = c.mailboxes[0].clone();
+            c.mailboxes.push(copy)
+        });
+        assert!(caught(&twin.1, &[&twin.0]), "{twin:?}");
+        let busy = tamper(&|c| c.utilization = 2.0);
+        assert!(caught(&busy.1, &[&busy.0, "utilization"]), "{busy:?}");
+        let slow = tamper(&|c| c.mailboxes[0].ramp_days = 10_000);
+        assert!(caught(&slow.1, &[&slow.0, "domain"]), "{slow:?}");
     }
 
     #[test]
